@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Runs the whole vitest suite (or the projects named with --project), then prints the closing line
+// "N passed, N failed" that CI reads. Exit code is vitest's.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+
+const out = '.vitest-results.json';
+rmSync(out, { force: true });
+const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...process.argv.slice(2)];
+const r = spawnSync('npx', args, { stdio: 'inherit' });
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+if (existsSync(out)) {
+  const j = JSON.parse(readFileSync(out, 'utf8'));
+  passed = j.numPassedTests ?? 0;
+  failed = (j.numFailedTests ?? 0) + (j.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(j);
+  skipped = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
+} else {
+  failed = 1;
+}
+function countSuitesWithFailedTests(j) {
+  // A suite that failed because one of its tests failed is already counted through that test.
+  return (j.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+}
+const code = r.status ?? 1;
+if (code !== 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(code);

@@ -1,0 +1,2 @@
+export * from './vt-error.js';
+export * from './catalogue.js';
