@@ -1,0 +1,2 @@
+export * from './key-range.js';
+export * from './shard-ranges.js';
