@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VtError, isReason } from '../errors/index.js';
 import { MemoryTopo } from './memory-topo.js';
+import { runTopoConformance } from './topo-conformance.js';
 
 describe('MemoryTopo specifics', () => {
   it('injects errors by op and path prefix until cleared', async () => {
@@ -29,4 +30,9 @@ describe('MemoryTopo specifics', () => {
     const err = await topo.get('/a').catch((e: unknown) => e);
     expect(isReason(err, 'Unavailable')).toBe(true);
   });
+});
+
+runTopoConformance('memory', async () => {
+  const conn = new MemoryTopo();
+  return { conn, cleanup: () => conn.close() };
 });

@@ -1,5 +1,8 @@
 import { VtError } from '../errors/index.js';
 
+/** Names starting with this are the backends' own bookkeeping (lock files, temp files): refused in paths. */
+export const RESERVED_PREFIX = '.vt-';
+
 /**
  * Topology path rules shared by all backends: absolute, '/'-separated, no empty, '.' or '..' segments, no
  * trailing slash (except the root '/' itself, which only listDir accepts). Returns the segments.
@@ -16,6 +19,9 @@ export function splitPath(path: string, allowRoot = false): string[] {
   for (const p of parts) {
     if (p === '' || p === '.' || p === '..' || p.includes('\0')) {
       throw new VtError('INVALID_ARGUMENT', `invalid topology path: ${JSON.stringify(path)}`);
+    }
+    if (p.startsWith(RESERVED_PREFIX)) {
+      throw new VtError('INVALID_ARGUMENT', `topology path segment ${JSON.stringify(p)} is reserved: ${path}`);
     }
   }
   return parts;

@@ -1,0 +1,45 @@
+import type { VtError } from '../errors/index.js';
+import { isReason } from '../errors/index.js';
+import type { Decoder } from './record-io.js';
+import type { TopoConn } from './topo-conn.js';
+
+/** A decoded watch: the record now, then every later version (or deletion, which ends the stream). */
+export interface RecordWatch<T> {
+  readonly current: T;
+  readonly changes: AsyncIterable<{ readonly kind: 'changed'; readonly value: T } | { readonly kind: 'deleted' }>;
+}
+
+/**
+ * Watches one record and decodes each version. A value that fails to decode ends the stream with that
+ * VtError (the caller re-watches or reports), as does a lost watch; aborting `signal` ends it cleanly.
+ */
+export async function watchRecord<T>(
+  conn: TopoConn,
+  path: string,
+  decode: Decoder<T>,
+  notFound: () => VtError,
+  signal?: AbortSignal,
+): Promise<RecordWatch<T>> {
+  let w;
+  try {
+    w = await conn.watch(path, signal);
+  } catch (e) {
+    if (isReason(e, 'NoNode')) throw notFound();
+    throw e;
+  }
+  const source = w.changes;
+  return {
+    current: decode(w.current.value, path),
+    changes: {
+      async *[Symbol.asyncIterator]() {
+        for await (const ev of source) {
+          if (ev.kind === 'deleted') {
+            yield { kind: 'deleted' as const };
+            return;
+          }
+          yield { kind: 'changed' as const, value: decode(ev.value, path) };
+        }
+      },
+    },
+  };
+}
