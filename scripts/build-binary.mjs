@@ -22,6 +22,7 @@ import {
   etcdProtoPlugin,
   findCommands,
   makeSea,
+  optionalRequirePlugin,
   repo,
   virtualModulesPlugin,
 } from './sea-build-lib.mjs';
@@ -44,31 +45,35 @@ function report(result, outfile) {
   for (const [k, v] of [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${(v / 1024).toFixed(0).padStart(6)} KiB  ${k}`);
 }
 
-async function buildOne({ name, entry, exe, plugins }) {
+async function buildOne({ name, entry, exe, plugins, sideBundles = [] }) {
   const t0 = performance.now();
   const outfile = join(seaDir, `${name}.cjs`);
   report(await bundleCjs({ entry, outfile, plugins }), outfile);
   log(`bundle ${relative(repo, outfile)} ${mib(outfile)} in ${secs(t0)}`);
   if (args.has('--no-sea')) return;
   const t1 = performance.now();
-  makeSea({ bundle: outfile, exe });
-  log(`executable ${relative(repo, exe)} ${mib(exe)} in ${secs(t1)} (node ${process.version})`);
+  const codeCache = sideBundles.length === 0;
+  makeSea({ bundle: outfile, exe, codeCache });
+  log(`executable ${relative(repo, exe)} ${mib(exe)} in ${secs(t1)} (node ${process.version}, code cache ${codeCache ? 'on' : 'off: the bundle import()s ESM side bundles'})`);
 }
 
 const t0 = performance.now();
 mkdirSync(seaDir, { recursive: true });
 try {
   const commands = findCommands(join(repo, 'src', 'commands'));
+  const sideBundles = [];
   log(`${commands.length} commands: ${commands.map(([id]) => id).join(' ')}`);
   await buildOne({
     name: 'vt',
     entry: join(repo, 'scripts', 'sea-entry.mjs'),
     exe: join(repo, 'dist', 'vt'),
+    sideBundles,
     plugins: [
       virtualModulesPlugin(commands),
       devOnlyStubPlugin(),
       etcdProtoPlugin(),
-      esmSideBundlePlugin({ uiDir: join(repo, 'src', 'ui'), log }),
+      optionalRequirePlugin({ log }),
+      esmSideBundlePlugin({ uiDir: join(repo, 'src', 'ui'), log, made: sideBundles }),
     ],
   });
   if (args.has('--etcd-probe')) {
@@ -76,7 +81,7 @@ try {
       name: 'etcd-probe',
       entry: join(repo, 'scripts', 'sea-etcd-probe.mjs'),
       exe: join(seaDir, 'etcd-probe'),
-      plugins: [devOnlyStubPlugin(), etcdProtoPlugin()],
+      plugins: [devOnlyStubPlugin(), etcdProtoPlugin(), optionalRequirePlugin({ log })],
     });
   }
   log(`done in ${secs(t0)}`);
