@@ -1,0 +1,45 @@
+import { VtError } from '../errors/index.js';
+import { DbConn, type ConnParams, type Killer } from './db-conn.js';
+
+const ER_NO_SUCH_THREAD = 1094;
+
+/**
+ * Kills running statements with `KILL QUERY <thread id>` over its own dba connection (never a pooled one, which
+ * may all be busy). Kills are serialised on that connection; the connection is (re)opened on demand, so the
+ * killer survives a mysqld restart. A thread that already finished (1094) counts as killed.
+ */
+export class QueryKiller implements Killer {
+  private conn: DbConn | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    private readonly dba: ConnParams,
+    private readonly onKill: (threadId: number) => void = () => undefined,
+  ) {}
+
+  /** Resolves once mysqld has accepted the kill; rejects (VtError) if it could not be delivered. */
+  killQuery(threadId: number): Promise<void> {
+    const run = this.chain.then(() => this.kill(threadId));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.conn?.close();
+    this.conn = undefined;
+  }
+
+  private async kill(threadId: number): Promise<void> {
+    if (this.closed) throw new VtError('UNAVAILABLE', 'query killer is closed');
+    if (!Number.isSafeInteger(threadId) || threadId <= 0) throw new VtError('INTERNAL', `bad thread id ${threadId}`);
+    if (!this.conn || this.conn.isClosed) this.conn = await DbConn.connect(this.dba);
+    try {
+      await this.conn.exec(`kill query ${threadId}`);
+    } catch (err) {
+      if (!(err instanceof VtError && err.errno === ER_NO_SUCH_THREAD)) throw err;
+    }
+    this.onKill(threadId);
+  }
+}
