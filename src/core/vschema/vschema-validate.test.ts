@@ -5,7 +5,7 @@ import { buildSrvVSchema } from './build-srv-vschema.js';
 import { locateJsonError } from './parse-json.js';
 import { parseRoutingRules } from './routing-rules-validate.js';
 import type { KeyspaceVSchema } from './vschema.js';
-import { checkKeyspaceVSchema, parseKeyspaceVSchema } from './vschema-validate.js';
+import { checkKeyspaceVSchema, parseKeyspaceVSchema, type VSchemaCheckOptions } from './vschema-validate.js';
 
 const customer = {
   sharded: true,
@@ -38,7 +38,7 @@ const commerce: KeyspaceVSchema = {
 
 const opts = { keyspace: 'customer', otherKeyspaces: { commerce } };
 
-function errorsOf(vs: unknown, o = opts): readonly string[] {
+function errorsOf(vs: unknown, o: VSchemaCheckOptions = opts): readonly string[] {
   return checkKeyspaceVSchema(vs, o).errors;
 }
 
