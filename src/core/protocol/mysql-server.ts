@@ -1,0 +1,118 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import type { Logger } from '../env/logger.js';
+import { Err } from '../errors/index.js';
+import { lazyRsaKey, type AuthContext } from './auth-exchange.js';
+import type { AuthServer } from './auth-server.js';
+import { Cap } from './constants.js';
+import type { Handler } from './handler.js';
+import { MysqlConnection, type ConnectionConfig } from './mysql-connection.js';
+
+export interface MysqlServerOptions {
+  readonly handler: Handler;
+  readonly authServer: AuthServer;
+  /** Version string of the handshake, e.g. '8.0.40-vt' or '10.11.6-MariaDB-vt'. */
+  readonly serverVersion: string;
+  /** PEM certificate chain and key; enables SSLRequest upgrades (CLIENT_SSL is offered only then). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Refuse logins over plain TCP with ERR 3159. */
+  readonly requireSecureTransport?: boolean;
+  /** Largest logical packet accepted from a client (default 64 MiB); larger ones get ERR 1153 and a close. */
+  readonly maxAllowedPacket?: number;
+  /** Connections that have not finished logging in after this long are dropped (default 10 s). */
+  readonly handshakeTimeoutMs?: number;
+  readonly logger: Logger;
+}
+
+/** What the server offers; each connection uses the intersection with the client's flags. */
+const BASE_CAPABILITIES =
+  Cap.LONG_PASSWORD |
+  Cap.FOUND_ROWS |
+  Cap.LONG_FLAG |
+  Cap.CONNECT_WITH_DB |
+  Cap.PROTOCOL_41 |
+  Cap.TRANSACTIONS |
+  Cap.SECURE_CONNECTION |
+  Cap.MULTI_STATEMENTS |
+  Cap.MULTI_RESULTS |
+  Cap.PS_MULTI_RESULTS |
+  Cap.PLUGIN_AUTH |
+  Cap.CONNECT_ATTRS |
+  Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA |
+  Cap.DEPRECATE_EOF;
+
+/**
+ * A MySQL-protocol listener. Each accepted socket becomes a MysqlConnection talking to `handler`; a failing
+ * connection never affects the others. Connection ids start at 1 and increase.
+ */
+export class MysqlServer {
+  private readonly server: Server;
+  private readonly config: ConnectionConfig;
+  private readonly connections = new Set<MysqlConnection>();
+  private readonly running = new Set<Promise<void>>();
+  private nextId = 1;
+  private closing = false;
+
+  constructor(opts: MysqlServerOptions) {
+    if (opts.requireSecureTransport && !opts.tls) {
+      throw Err.invalidArgument('requireSecureTransport needs a TLS certificate and key');
+    }
+    let tlsContext: SecureContext | undefined;
+    if (opts.tls) tlsContext = createSecureContext({ cert: opts.tls.cert, key: opts.tls.key });
+    const auth: AuthContext = { authServer: opts.authServer, sha2Cache: new Map(), rsaKey: lazyRsaKey() };
+    this.config = {
+      handler: opts.handler,
+      auth,
+      serverVersion: opts.serverVersion,
+      capabilities: BASE_CAPABILITIES | (tlsContext ? Cap.SSL : 0),
+      tlsContext,
+      requireSecureTransport: opts.requireSecureTransport ?? false,
+      maxAllowedPacket: opts.maxAllowedPacket ?? 64 * 1024 * 1024,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+      logger: opts.logger,
+    };
+    this.server = createServer((s) => this.accept(s));
+    this.server.on('error', (e) => opts.logger.error({ err: e.message }, 'mysql listener error'));
+  }
+
+  /** Number of open client connections (including ones still logging in). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(Err.unavailable(`cannot listen on ${host}:${port}: ${e.message}`));
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting, closes every connection and waits until each has run its connectionClosed. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const stopped = new Promise<void>((res) => this.server.close(() => res()));
+    for (const c of this.connections) c.destroy();
+    await Promise.all([...this.running]);
+    await stopped;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    const conn = new MysqlConnection(socket, id, this.config);
+    this.connections.add(conn);
+    const done = conn.run().finally(() => {
+      this.connections.delete(conn);
+      this.running.delete(done);
+    });
+    this.running.add(done);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './mysql-type.js';
+export * from './field.js';
+export * from './result.js';
