@@ -4,3 +4,4 @@ export * from './my-cnf.js';
 export * from './mysqld.js';
 export { SIDECAR_DB } from './init-db-sql.js';
 export { ensureMysqlTemplate } from './mysql-template.js';
+export { processMemory } from './process-utils.js';

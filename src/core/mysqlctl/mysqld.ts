@@ -21,6 +21,11 @@ export interface MysqldOptions {
   readonly env: Env;
   /** Defaults to env.dataRoot (VTDATAROOT). */
   readonly dataRoot?: string;
+  /**
+   * Directory holding the shared `.mysql-template` datadir; defaults to the data root. Test suites point every
+   * temporary data root at one template so that mariadb-install-db runs once per machine.
+   */
+  readonly templateRoot?: string;
   /** Defaults to 17000 + uid. */
   readonly port?: number;
   /** Defaults to `<dir>/mysql.sock`. */
@@ -151,7 +156,7 @@ export class Mysqld {
     try {
       const extra = this.opts.extraMyCnf === undefined ? undefined : await readExtraCnf(this.opts.extraMyCnf);
       const template = await ensureMysqlTemplate({
-        dataRoot: this.opts.dataRoot ?? this.env.dataRoot,
+        dataRoot: this.opts.templateRoot ?? this.opts.dataRoot ?? this.env.dataRoot,
         installDb: this.opts.installDbBinary ?? (await findBinary('mariadb-install-db')),
         logger: this.env.logger,
       });

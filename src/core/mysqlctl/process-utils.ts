@@ -92,3 +92,15 @@ export async function readLogTail(file: string, fromOffset = 0, maxLines = 20): 
     await fh.close();
   }
 }
+
+/** Resident and private (not shared with other processes) memory of `pid` in KiB, from /proc; undefined when gone. */
+export async function processMemory(pid: number): Promise<{ rssKb: number; privateKb: number } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+  return { rssKb: field('Rss'), privateKb: field('Private_Clean') + field('Private_Dirty') };
+}
