@@ -11,6 +11,7 @@
 // Options:
 //   --no-sea       bundle only (dist/sea/vt.cjs, runnable as `node dist/sea/vt.cjs`)
 //   --etcd-probe   also build dist/sea/etcd-probe, a SEA doing an etcd3 round trip (scripts/sea-etcd-probe.mjs)
+//   --etcd-probe-only  build only that (scripts/smoke-binary.sh does, when it is missing or stale)
 //   --analyze      print bundle size by package
 //   --quiet
 import { mkdirSync, statSync } from 'node:fs';
@@ -60,23 +61,25 @@ async function buildOne({ name, entry, exe, plugins, sideBundles = [] }) {
 const t0 = performance.now();
 mkdirSync(seaDir, { recursive: true });
 try {
-  const commands = findCommands(join(repo, 'src', 'commands'));
-  const sideBundles = [];
-  log(`${commands.length} commands: ${commands.map(([id]) => id).join(' ')}`);
-  await buildOne({
-    name: 'vt',
-    entry: join(repo, 'scripts', 'sea-entry.mjs'),
-    exe: join(repo, 'dist', 'vt'),
-    sideBundles,
-    plugins: [
-      virtualModulesPlugin(commands),
-      devOnlyStubPlugin(),
-      etcdProtoPlugin(),
-      optionalRequirePlugin({ log }),
-      esmSideBundlePlugin({ uiDir: join(repo, 'src', 'ui'), log, made: sideBundles }),
-    ],
-  });
-  if (args.has('--etcd-probe')) {
+  if (!args.has('--etcd-probe-only')) {
+    const commands = findCommands(join(repo, 'src', 'commands'));
+    log(`${commands.length} commands: ${commands.map(([id]) => id).join(' ')}`);
+    const sideBundles = [];
+    await buildOne({
+      name: 'vt',
+      entry: join(repo, 'scripts', 'sea-entry.mjs'),
+      exe: join(repo, 'dist', 'vt'),
+      sideBundles,
+      plugins: [
+        virtualModulesPlugin(commands),
+        devOnlyStubPlugin(),
+        etcdProtoPlugin(),
+        optionalRequirePlugin({ log }),
+        esmSideBundlePlugin({ uiDir: join(repo, 'src', 'ui'), log, made: sideBundles }),
+      ],
+    });
+  }
+  if (args.has('--etcd-probe') || args.has('--etcd-probe-only')) {
     await buildOne({
       name: 'etcd-probe',
       entry: join(repo, 'scripts', 'sea-etcd-probe.mjs'),
