@@ -4,7 +4,7 @@ import type { Logger } from '../env/logger.js';
 import type { LockDescriptor, LockOptions } from './topo-conn.js';
 import { fromEtcdError } from './etcd-errors.js';
 import { withDeadline } from './etcd-watch.js';
-import { interrupted, lockTimeout, noNode } from './topo-errors.js';
+import { interrupted, lockTimeout, noNode, topoUnavailable } from './topo-errors.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -12,6 +12,7 @@ export interface EtcdLockContext {
   readonly client: Etcd3;
   readonly hosts: readonly string[];
   readonly leaseTtlSeconds: number;
+  readonly callTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -36,14 +37,11 @@ export async function acquireEtcdLock(
   const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const signal = options.signal;
   if (signal?.aborted) throw interrupted(topoPath);
-  const exists = await client
-    .getAll()
-    .prefix(dirPrefix)
-    .limit(1)
-    .keys()
-    .catch((e: unknown) => {
-      throw fromEtcdError(e, hosts);
-    });
+  const exists = await withDeadline(client.getAll().prefix(dirPrefix).limit(1).keys(), ctx.callTimeoutMs, () =>
+    topoUnavailable(`etcd at ${hosts.join(',')}: no answer within ${ctx.callTimeoutMs} ms`),
+  ).catch((e: unknown) => {
+    throw fromEtcdError(e, hosts);
+  });
   if (exists.length === 0) throw noNode(topoPath);
 
   const lease = client.lease(ctx.leaseTtlSeconds);

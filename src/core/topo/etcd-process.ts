@@ -54,16 +54,26 @@ async function startOnce(options: StartEtcdOptions): Promise<EtcdProcess> {
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const args = [
-    '--name', 'vt',
-    '--data-dir', options.dataDir,
-    '--listen-client-urls', client,
-    '--advertise-client-urls', client,
-    '--listen-peer-urls', peer,
-    '--initial-advertise-peer-urls', peer,
-    '--initial-cluster', `vt=${peer}`,
-    '--initial-cluster-state', 'new',
-    '--logger', 'zap',
-    '--log-outputs', 'stderr',
+    '--name',
+    'vt',
+    '--data-dir',
+    options.dataDir,
+    '--listen-client-urls',
+    client,
+    '--advertise-client-urls',
+    client,
+    '--listen-peer-urls',
+    peer,
+    '--initial-advertise-peer-urls',
+    peer,
+    '--initial-cluster',
+    `vt=${peer}`,
+    '--initial-cluster-state',
+    'new',
+    '--logger',
+    'zap',
+    '--log-outputs',
+    'stderr',
   ];
   let logFd: number | 'ignore' = 'ignore';
   const logHandle = options.logFile === undefined ? undefined : await openLog(options.logFile);

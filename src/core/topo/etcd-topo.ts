@@ -3,9 +3,17 @@ import type { Env } from '../env/env.js';
 import { Err } from '../errors/index.js';
 import { fromEtcdError } from './etcd-errors.js';
 import { acquireEtcdLock } from './etcd-lock.js';
-import { watchEtcdKey } from './etcd-watch.js';
-import type { DirEntry, LockDescriptor, LockOptions, TopoConn, TopoValue, TopoVersion, WatchResult } from './topo-conn.js';
-import { badVersion, nodeExists, noNode, topoClosed } from './topo-errors.js';
+import { watchEtcdKey, withDeadline } from './etcd-watch.js';
+import type {
+  DirEntry,
+  LockDescriptor,
+  LockOptions,
+  TopoConn,
+  TopoValue,
+  TopoVersion,
+  WatchResult,
+} from './topo-conn.js';
+import { badVersion, nodeExists, noNode, topoClosed, topoUnavailable } from './topo-errors.js';
 import { RESERVED_PREFIX, normalizePath } from './topo-path.js';
 
 export interface EtcdTopoOptions {
@@ -124,6 +132,7 @@ export class EtcdTopo implements TopoConn {
       client: this.client,
       hosts: this.hosts,
       leaseTtlSeconds: this.options.leaseTtlSeconds ?? 30,
+      callTimeoutMs: this.callTimeoutMs,
       logger: this.options.env.logger,
     };
     const { descriptor, lease } = await acquireEtcdLock(ctx, dir + '/', lockPrefix, dirPath, purpose, options);
@@ -160,9 +169,15 @@ export class EtcdTopo implements TopoConn {
     return p === '/' ? this.root : this.root + p;
   }
 
+  /**
+   * Runs one client call bounded by callTimeoutMs overall: etcd3 retries a failed call on its own (each
+   * attempt with its own deadline), which would otherwise multiply the wait on a black-holed server.
+   */
   private async call<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await withDeadline(fn(), this.callTimeoutMs, () =>
+        topoUnavailable(`etcd at ${this.hosts.join(',')}: no answer within ${this.callTimeoutMs} ms`),
+      );
     } catch (e) {
       throw fromEtcdError(e, this.hosts);
     }

@@ -21,19 +21,20 @@ export async function watchEtcdKey(
   register: (stop: () => void) => () => void,
 ): Promise<WatchResult> {
   if (signal?.aborted) throw interrupted(topoPath);
-  const res = await client
-    .get(key)
-    .exec()
-    .catch((e: unknown) => {
-      throw fromEtcdError(e, hosts);
-    });
+  const res = await withDeadline(client.get(key).exec(), deadlineMs, () =>
+    topoUnavailable(`etcd at ${hosts.join(',')}: no answer within ${deadlineMs} ms`),
+  ).catch((e: unknown) => {
+    throw fromEtcdError(e, hosts);
+  });
   const kv = res.kvs[0];
   if (kv === undefined) throw noNode(topoPath);
-  const creating = client.watch().key(key).startRevision(String(BigInt(res.header.revision) + 1n)).create();
-  const watcher = await withDeadline(
-    creating,
-    deadlineMs,
-    () => topoUnavailable(`etcd at ${hosts.join(',')}: could not establish a watch on ${topoPath} in time`),
+  const creating = client
+    .watch()
+    .key(key)
+    .startRevision(String(BigInt(res.header.revision) + 1n))
+    .create();
+  const watcher = await withDeadline(creating, deadlineMs, () =>
+    topoUnavailable(`etcd at ${hosts.join(',')}: could not establish a watch on ${topoPath} in time`),
   ).catch((e: unknown) => {
     void creating.then((w) => w.cancel()).catch(() => {}); // a watch that arrives late must not leak
     throw fromEtcdError(e, hosts);

@@ -71,7 +71,13 @@ describe('LocalTopo specifics', () => {
     const t = await LocalTopo.open({ root, env: testEnv(), staleMs: 300 });
     await t.create('/ks/Keyspace', Buffer.from('1'));
     // A lock owned by a live process (ours, pid 1 would do too) on another host name: only age can free it.
-    const rec = { id: 'foreign', pid: process.pid, hostname: 'elsewhere', purpose: 'x', time: new Date().toISOString() };
+    const rec = {
+      id: 'foreign',
+      pid: process.pid,
+      hostname: 'elsewhere',
+      purpose: 'x',
+      time: new Date().toISOString(),
+    };
     await writeFile(join(root, 'ks/.vt-lock'), JSON.stringify(rec));
     const t0 = Date.now();
     const lock = await t.lock('/ks', 'mine', { timeoutMs: 5_000 });

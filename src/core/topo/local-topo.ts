@@ -7,7 +7,15 @@ import { errCode, tempName } from './local-owner-file.js';
 import { LocalStoreMutex } from './local-store-mutex.js';
 import { readValueFile, writeValueFile } from './local-value-file.js';
 import { watchLocalValue } from './local-watch.js';
-import type { DirEntry, LockDescriptor, LockOptions, TopoConn, TopoValue, TopoVersion, WatchResult } from './topo-conn.js';
+import type {
+  DirEntry,
+  LockDescriptor,
+  LockOptions,
+  TopoConn,
+  TopoValue,
+  TopoVersion,
+  WatchResult,
+} from './topo-conn.js';
 import { badVersion, nodeExists, noNode, topoClosed, topoUnavailable } from './topo-errors.js';
 import { RESERVED_PREFIX, splitPath } from './topo-path.js';
 

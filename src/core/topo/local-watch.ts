@@ -25,7 +25,7 @@ export async function watchLocalValue(
   let watcher: FSWatcher | undefined;
   let poll: NodeJS.Timeout | undefined;
   let unregister: (() => void) | undefined;
-  let stream: WatchStream | undefined;
+  let stream: WatchStream | undefined = undefined; // set once the initial read is done
   let last = 0n;
   let running = false;
   let again = false;

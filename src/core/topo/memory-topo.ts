@@ -1,5 +1,13 @@
 import type { VtError } from '../errors/index.js';
-import type { DirEntry, LockDescriptor, LockOptions, TopoConn, TopoValue, TopoVersion, WatchResult } from './topo-conn.js';
+import type {
+  DirEntry,
+  LockDescriptor,
+  LockOptions,
+  TopoConn,
+  TopoValue,
+  TopoVersion,
+  WatchResult,
+} from './topo-conn.js';
 import { badVersion, interrupted, lockTimeout, nodeExists, noNode, topoClosed } from './topo-errors.js';
 import { normalizePath, splitPath } from './topo-path.js';
 import { WatchStream } from './watch-stream.js';

@@ -293,7 +293,9 @@ export function runTopoConformance(name: string, makeConn: () => Promise<TopoUnd
         expect(w.current).toEqual({ value: buf('v0'), version: v0 });
         const writer = await other();
         const versions: string[] = [];
-        const reader = collect(w.changes, (seen) => seen.some((e) => e.kind === 'changed' && e.value.equals(buf('v5'))));
+        const reader = collect(w.changes, (seen) =>
+          seen.some((e) => e.kind === 'changed' && e.value.equals(buf('v5'))),
+        );
         for (let i = 1; i <= 5; i++) {
           versions.push(await writer.update('/w/a', buf(`v${i}`)));
           if (t.watchMayCoalesce === true) await sleep(20);
@@ -386,9 +388,12 @@ export function runTopoConformance(name: string, makeConn: () => Promise<TopoUnd
           return;
         }
         await conn.create('/xp/counter', buf('0'));
-        const child = spawnChild([JSON.stringify({ options: t.spawnOtherProcessConn, increment: '/xp/counter', n: 100 })]);
-        const mine = incrementLoop(conn, '/xp/counter', 100);
-        const [code] = await Promise.all([exitCode(child), mine]);
+        const child = spawnChild([
+          JSON.stringify({ options: t.spawnOtherProcessConn, increment: '/xp/counter', n: 100 }),
+        ]);
+        const exited = exitCode(child);
+        await waitForLine(child, 'ready');
+        const [code] = await Promise.all([exited, incrementLoop(conn, '/xp/counter', 100)]);
         expect(code).toBe(0);
         expect((await conn.get('/xp/counter')).value.toString()).toBe('200');
       }, 60_000);
@@ -410,18 +415,22 @@ function exitCode(child: ChildProcess): Promise<number | null> {
 /** Starts testdata/lock-holder.ts and resolves once it printed "locked". */
 async function spawnLockHolder(options: OpenTopoOptions, lockPath: string): Promise<ChildProcess> {
   const child = spawnChild([JSON.stringify({ options, lockPath, purpose: 'lock-holder test' })]);
-  await withTimeout(
+  await waitForLine(child, 'locked');
+  return child;
+}
+
+function waitForLine(child: ChildProcess, line: string): Promise<void> {
+  return withTimeout(
     new Promise<void>((resolve, reject) => {
       let out = '';
       child.stdout?.on('data', (d: Buffer) => {
         out += d.toString();
-        if (out.includes('locked')) resolve();
+        if (out.split('\n').includes(line)) resolve();
       });
-      child.once('exit', (code) => reject(new Error(`lock-holder exited early with ${code}: ${out}`)));
+      child.once('exit', (code) => reject(new Error(`child exited early with ${code}: ${out}`)));
     }),
     15_000,
   );
-  return child;
 }
 
 async function collect(

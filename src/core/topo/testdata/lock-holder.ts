@@ -1,7 +1,8 @@
 /**
  * Child process for the cross-process conformance tests. argv[2] is JSON:
  *   {options, lockPath, purpose}: opens the store, takes the lock, prints "locked", then idles until killed.
- *   {options, increment, n}:      does n read-modify-write increments of a counter with update-with-version.
+ *   {options, increment, n}:      prints "ready", then does n read-modify-write increments of a counter with
+ *                                 update-with-version.
  */
 import { testEnv } from '../../env/env.js';
 import { incrementLoop } from './increment-loop.js';
@@ -22,6 +23,7 @@ if (spec.lockPath !== undefined) {
   process.stdout.write('locked\n');
   setInterval(() => {}, 60_000);
 } else if (spec.increment !== undefined) {
+  process.stdout.write('ready\n');
   await incrementLoop(conn, spec.increment, spec.n ?? 1);
   await conn.close();
 }
