@@ -1,0 +1,268 @@
+import type { Socket } from 'node:net';
+import { ErrNo, VtError } from '../errors/index.js';
+import type { Logger } from '../env/logger.js';
+import { ClientStream } from './client-stream.js';
+import type { Codec } from './codec.js';
+import { FrameConnection } from './frame-connection.js';
+import { decodePreface, encodePreface, FLAG_STREAM, FrameType, type Frame } from './frame.js';
+import { decodeWireError } from './wire-error.js';
+
+export interface ClientConnectionDeps {
+  readonly codec: Codec;
+  readonly maxFrameSize: number;
+  readonly logger: Logger;
+  /** "host:port" dialed, for error messages. */
+  readonly addr: string;
+}
+
+/** Per-call options after RpcClient resolved them. */
+export interface ConnCallOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Absolute deadline (Date.now() clock). */
+  readonly deadline?: number | undefined;
+  readonly timeoutMs?: number | undefined;
+  /** Stream credit window in items. */
+  readonly window?: number | undefined;
+}
+
+interface Pending {
+  onFrame(f: Frame): void;
+  onClose(err: VtError): void;
+}
+
+/**
+ * The client side of one connection: assigns request ids, sends requests, routes replies to their calls.
+ * Every call settles exactly once: reply, error frame, deadline, abort, or connection loss (UNAVAILABLE).
+ */
+export class ClientConnection {
+  private readonly conn: FrameConnection;
+  private readonly calls = new Map<number, Pending>();
+  private readonly methodPrefixes = new Map<string, Buffer>();
+  private nextId = 0;
+  private closeError: VtError | undefined;
+
+  constructor(
+    socket: Socket,
+    private readonly deps: ClientConnectionDeps,
+  ) {
+    this.conn = new FrameConnection(
+      socket,
+      {
+        onPreface: (p) => this.onPreface(p),
+        onFrame: (f) => {
+          // Replies to calls that were cancelled or timed out are dropped.
+          this.calls.get(f.id)?.onFrame(f);
+        },
+        onClose: (err) => this.onClose(err),
+      },
+      { maxFrameSize: deps.maxFrameSize, logger: deps.logger, peer: deps.addr },
+    );
+    this.conn.queue(encodePreface(deps.codec.id));
+  }
+
+  get closed(): boolean {
+    return this.conn.closed;
+  }
+
+  get inFlight(): number {
+    return this.calls.size;
+  }
+
+  call(method: string, req: unknown, opts: ConnCallOptions): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.start(method, req, opts, 0, {
+        onFrame: (f) => {
+          done();
+          if (f.type === FrameType.Response) {
+            try {
+              resolve(this.deps.codec.decode(f.payload));
+            } catch (err) {
+              reject(VtError.from(err, 'INTERNAL'));
+            }
+          } else if (f.type === FrameType.Error) {
+            reject(decodeWireError(f.payload));
+          } else {
+            reject(new VtError('INTERNAL', `rpc: ${method}: unexpected frame type ${f.type} for a unary call`));
+          }
+        },
+        onClose: (err) => {
+          done();
+          reject(err);
+        },
+      });
+      if (typeof id !== 'number') return reject(id);
+      const done = this.guard(id, method, opts, (err) => {
+        this.conn.send(FrameType.Cancel, id, 0);
+        reject(err);
+      });
+    });
+  }
+
+  /** Opens a server stream now; items arrive through the returned ClientStream. */
+  openStream(method: string, req: unknown, opts: ConnCallOptions): ClientStream {
+    const window = Math.max(1, opts.window ?? 64);
+    let id = 0;
+    const stream = new ClientStream(
+      window,
+      (n) => {
+        const b = Buffer.allocUnsafe(4);
+        b.writeUInt32BE(n, 0);
+        this.conn.send(FrameType.Credit, id, 0, b);
+      },
+      () => {
+        done();
+        this.conn.send(FrameType.Cancel, id, 0);
+      },
+    );
+    const started = this.start(method, req, { ...opts, window }, FLAG_STREAM, {
+      onFrame: (f) => {
+        if (f.type === FrameType.StreamItem) {
+          let item: unknown;
+          try {
+            item = this.deps.codec.decode(f.payload);
+          } catch (err) {
+            return stream.cancel(VtError.from(err, 'INTERNAL'));
+          }
+          return stream.push(item);
+        }
+        done();
+        if (f.type === FrameType.StreamEnd) stream.end();
+        else if (f.type === FrameType.Error) stream.fail(decodeWireError(f.payload));
+        else stream.fail(new VtError('INTERNAL', `rpc: ${method}: unexpected frame type ${f.type} for a stream`));
+      },
+      onClose: (err) => {
+        done();
+        stream.fail(err);
+      },
+    });
+    if (typeof started !== 'number') {
+      stream.fail(started);
+      return stream;
+    }
+    id = started;
+    const done = this.guard(id, method, opts, (err) => stream.cancel(err));
+    return stream;
+  }
+
+  /** Encodes and queues the request; returns its id, or the error that prevented sending it. */
+  private start(
+    method: string,
+    req: unknown,
+    opts: ConnCallOptions,
+    flags: number,
+    pending: Pending,
+  ): number | VtError {
+    if (opts.signal?.aborted) return cancelledError(opts.signal, method, this.deps.addr);
+    if (this.closeError !== undefined || this.conn.closed) {
+      return this.closeError ?? new VtError('UNAVAILABLE', `rpc: connection to ${this.deps.addr} is closed`);
+    }
+    let body: Buffer;
+    try {
+      body = this.deps.codec.encode(req);
+    } catch (err) {
+      return VtError.from(err, 'INVALID_ARGUMENT');
+    }
+    let prefix = this.methodPrefixes.get(method);
+    if (prefix === undefined) {
+      const m = Buffer.from(method, 'utf8');
+      if (m.length > 0xffff) return new VtError('INVALID_ARGUMENT', 'rpc: method name too long');
+      prefix = Buffer.alloc(10 + m.length);
+      prefix.writeUInt16BE(m.length, 8);
+      m.copy(prefix, 10);
+      this.methodPrefixes.set(method, prefix);
+    }
+    if (prefix.length + body.length > this.deps.maxFrameSize) {
+      return new VtError(
+        'RESOURCE_EXHAUSTED',
+        `rpc: ${method} request of ${prefix.length + body.length} bytes exceeds the maximum frame size of ${this.deps.maxFrameSize} bytes`,
+        { errno: ErrNo.ER_NET_PACKET_TOO_LARGE, sqlState: '08S01' },
+      );
+    }
+    const header = Buffer.from(prefix);
+    const timeout = opts.deadline === undefined ? 0 : Math.max(1, Math.ceil(opts.deadline - Date.now()));
+    header.writeUInt32BE(Math.min(timeout, 0xffffffff), 0);
+    header.writeUInt32BE(flags & FLAG_STREAM ? (opts.window ?? 0) : 0, 4);
+    const id = this.allocId();
+    this.calls.set(id, pending);
+    this.conn.send(FrameType.Request, id, flags, header, body);
+    return id;
+  }
+
+  /**
+   * Arms the call's deadline and abort signal; `expire` runs (once) if either fires first. Returns `done`,
+   * which the call invokes when it settles normally, disarming both and forgetting the request id.
+   */
+  private guard(id: number, method: string, opts: ConnCallOptions, expire: (err: VtError) => void): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    const signal = opts.signal;
+    const onAbort = (): void => {
+      done();
+      expire(cancelledError(signal!, method, this.deps.addr));
+    };
+    const done = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      this.calls.delete(id);
+    };
+    if (signal?.aborted) {
+      onAbort();
+      return done;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.deadline !== undefined) {
+      timer = setTimeout(
+        () => {
+          done();
+          expire(deadlineError(method, this.deps.addr, opts.timeoutMs));
+        },
+        Math.max(0, opts.deadline - Date.now()),
+      );
+    }
+    return done;
+  }
+
+  close(): void {
+    this.conn.end();
+  }
+
+  private allocId(): number {
+    do this.nextId = (this.nextId + 1) >>> 0;
+    while (this.nextId === 0 || this.calls.has(this.nextId));
+    return this.nextId;
+  }
+
+  private onPreface(p: Buffer): void {
+    const id = decodePreface(p);
+    if (id !== this.deps.codec.id) {
+      throw new VtError('UNAVAILABLE', `server does not support the "${this.deps.codec.name}" codec`);
+    }
+  }
+
+  private onClose(err: VtError | undefined): void {
+    this.closeError = new VtError(
+      'UNAVAILABLE',
+      err === undefined
+        ? `rpc: connection to ${this.deps.addr} closed`
+        : `rpc: connection to ${this.deps.addr} lost: ${err.message}`,
+    );
+    const pending = [...this.calls.values()];
+    this.calls.clear();
+    for (const p of pending) p.onClose(this.closeError);
+  }
+}
+
+export function deadlineError(method: string, addr: string, timeoutMs: number | undefined): VtError {
+  return new VtError('DEADLINE_EXCEEDED', `rpc: ${method} to ${addr}: deadline of ${timeoutMs ?? 0} ms exceeded`, {
+    errno: ErrNo.ER_QUERY_INTERRUPTED,
+    sqlState: '70100',
+  });
+}
+
+/** The abort reason when it is a VtError (callers may pass their own), else CANCELED. */
+export function cancelledError(signal: AbortSignal, method: string, addr: string): VtError {
+  if (signal.reason instanceof VtError) return signal.reason;
+  return new VtError('CANCELED', `rpc: ${method} to ${addr}: cancelled`, {
+    errno: ErrNo.ER_QUERY_INTERRUPTED,
+    sqlState: '70100',
+  });
+}

@@ -1,0 +1,251 @@
+import type { Socket } from 'node:net';
+import { VtError } from '../errors/index.js';
+import type { Logger } from '../env/logger.js';
+import type { Codec } from './codec.js';
+import { FrameConnection } from './frame-connection.js';
+import { decodePreface, encodePreface, FLAG_STREAM, FrameType, type Frame } from './frame.js';
+import type { CallContext, MethodEntry } from './handler.js';
+import { encodeWireError } from './wire-error.js';
+
+export interface ServerConnectionDeps {
+  readonly methods: ReadonlyMap<string, MethodEntry>;
+  readonly codecs: ReadonlyMap<number, Codec>;
+  readonly logger: Logger;
+  readonly maxFrameSize: number;
+  readonly onClosed: (c: ServerConnection) => void;
+}
+
+interface ActiveCall {
+  readonly controller: AbortController;
+  /** Stream items the client has room for (flow control); unused for unary calls. */
+  credits: number;
+  creditWaiter: (() => void) | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const REQUEST_PREFIX = 10;
+
+/**
+ * The server side of one accepted connection: decodes requests, runs handlers concurrently, sends replies.
+ * Every call ends with exactly one terminal frame (Response, StreamEnd or Error) unless the client cancelled
+ * it or the connection is gone, in which case nothing more is sent for it.
+ */
+export class ServerConnection {
+  private readonly conn: FrameConnection;
+  private readonly calls = new Map<number, ActiveCall>();
+  private codec: Codec | undefined;
+  readonly peer: string;
+
+  constructor(
+    socket: Socket,
+    private readonly deps: ServerConnectionDeps,
+  ) {
+    this.peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.conn = new FrameConnection(
+      socket,
+      {
+        onPreface: (p) => this.onPreface(p),
+        onFrame: (f) => this.onFrame(f),
+        onClose: () => this.onClose(),
+        onProtocolError: (err, rejected) => {
+          // Tell the caller why its request was refused before the connection goes.
+          if (rejected?.type === FrameType.Request)
+            this.conn.send(FrameType.Error, rejected.id, 0, encodeWireError(err));
+        },
+      },
+      { maxFrameSize: deps.maxFrameSize, logger: deps.logger, peer: this.peer },
+    );
+  }
+
+  /** Server shutdown: fails in-flight calls with UNAVAILABLE, aborts their handlers, closes after flushing. */
+  shutdown(): void {
+    const err = new VtError('UNAVAILABLE', 'rpc: server is shutting down');
+    for (const id of [...this.calls.keys()]) {
+      this.conn.send(FrameType.Error, id, 0, encodeWireError(err));
+      this.abortCall(id, err);
+    }
+    this.conn.end();
+  }
+
+  private onPreface(p: Buffer): void {
+    const id = decodePreface(p);
+    const codec = this.deps.codecs.get(id);
+    if (codec === undefined) {
+      this.conn.queue(encodePreface(0));
+      throw new VtError('UNAVAILABLE', `rpc: client asked for unsupported codec id ${id}`);
+    }
+    this.codec = codec;
+    this.conn.queue(encodePreface(id));
+  }
+
+  private onFrame(f: Frame): void {
+    switch (f.type) {
+      case FrameType.Request:
+        return this.onRequest(f.id, f.flags, f.payload);
+      case FrameType.Cancel:
+        return this.abortCall(f.id, new VtError('CANCELED', 'rpc: call cancelled by the client'));
+      case FrameType.Credit: {
+        const call = this.calls.get(f.id);
+        if (call === undefined || f.payload.length !== 4) return;
+        call.credits += f.payload.readUInt32BE(0);
+        this.wake(call);
+        return;
+      }
+      default:
+        throw new VtError('INVALID_ARGUMENT', `rpc: unexpected frame type ${f.type} from a client`);
+    }
+  }
+
+  private onRequest(id: number, flags: number, p: Buffer): void {
+    const codec = this.codec!;
+    if (this.calls.has(id)) throw new VtError('INVALID_ARGUMENT', `rpc: request id ${id} is already in use`);
+    if (p.length < REQUEST_PREFIX || p.length < REQUEST_PREFIX + p.readUInt16BE(8)) {
+      throw new VtError('INVALID_ARGUMENT', 'rpc: truncated request header');
+    }
+    const timeoutMs = p.readUInt32BE(0);
+    const window = p.readUInt32BE(4);
+    const end = REQUEST_PREFIX + p.readUInt16BE(8);
+    const method = p.toString('utf8', REQUEST_PREFIX, end);
+    const entry = this.deps.methods.get(method);
+    if (entry === undefined) return this.sendError(id, new VtError('UNIMPLEMENTED', `rpc: unknown method "${method}"`));
+    const wantStream = (flags & FLAG_STREAM) !== 0;
+    if ((entry.kind === 'stream') !== wantStream) {
+      const how = entry.kind === 'stream' ? 'a streaming method: use stream()' : 'a unary method: use call()';
+      return this.sendError(id, new VtError('UNIMPLEMENTED', `rpc: "${method}" is ${how}`));
+    }
+    let req: unknown;
+    try {
+      req = codec.decode(p.subarray(end));
+    } catch (err) {
+      return this.sendError(id, VtError.from(err, 'INVALID_ARGUMENT'));
+    }
+    const call: ActiveCall = {
+      controller: new AbortController(),
+      credits: window,
+      creditWaiter: undefined,
+      timer: undefined,
+    };
+    this.calls.set(id, call);
+    if (timeoutMs > 0) {
+      call.timer = setTimeout(
+        () =>
+          this.abortCall(id, new VtError('DEADLINE_EXCEEDED', `rpc: ${method}: deadline of ${timeoutMs} ms exceeded`)),
+        timeoutMs,
+      );
+    }
+    const ctx: CallContext = { signal: call.controller.signal, peer: this.peer, method };
+    if (entry.kind === 'unary') void this.runUnary(id, call, entry.handler, req, ctx);
+    else void this.runStream(id, call, entry.handler, req, ctx);
+  }
+
+  private async runUnary(
+    id: number,
+    call: ActiveCall,
+    handler: (req: unknown, ctx: CallContext) => unknown,
+    req: unknown,
+    ctx: CallContext,
+  ): Promise<void> {
+    try {
+      const res = await handler(req, ctx);
+      if (this.calls.get(id) === call) this.sendValue(id, FrameType.Response, res);
+    } catch (err) {
+      if (this.calls.get(id) === call) this.sendError(id, err);
+    } finally {
+      this.release(id, call);
+    }
+  }
+
+  private async runStream(
+    id: number,
+    call: ActiveCall,
+    handler: (req: unknown, ctx: CallContext) => AsyncIterable<unknown>,
+    req: unknown,
+    ctx: CallContext,
+  ): Promise<void> {
+    const signal = call.controller.signal;
+    let it: AsyncIterator<unknown> | undefined;
+    let finished = false;
+    try {
+      it = handler(req, ctx)[Symbol.asyncIterator]();
+      for (;;) {
+        while (call.credits <= 0 && !signal.aborted) await new Promise<void>((r) => (call.creditWaiter = r));
+        if (signal.aborted) break;
+        const r = await it.next();
+        if (r.done) {
+          finished = true;
+          if (!signal.aborted) this.conn.send(FrameType.StreamEnd, id, 0);
+          break;
+        }
+        if (signal.aborted) break;
+        if (!this.sendValue(id, FrameType.StreamItem, r.value)) break;
+        call.credits--;
+        if (this.conn.congested) await this.conn.writable();
+      }
+    } catch (err) {
+      finished = true;
+      if (!signal.aborted) this.sendError(id, err);
+    } finally {
+      this.release(id, call);
+      // Run the generator's finally blocks when we stopped pulling early (cancel, encode failure, conn loss).
+      if (!finished && it?.return !== undefined) {
+        try {
+          await it.return();
+        } catch {
+          // The call is over; nobody to report to.
+        }
+      }
+    }
+  }
+
+  /** Encodes and sends a reply value; on failure sends an Error frame instead and returns false. */
+  private sendValue(id: number, type: FrameType, value: unknown): boolean {
+    let payload: Buffer;
+    try {
+      payload = this.codec!.encode(value);
+    } catch (err) {
+      this.sendError(id, VtError.from(err, 'INTERNAL'));
+      return false;
+    }
+    if (payload.length > this.deps.maxFrameSize) {
+      this.sendError(
+        id,
+        new VtError(
+          'RESOURCE_EXHAUSTED',
+          `rpc: reply of ${payload.length} bytes exceeds the maximum frame size of ${this.deps.maxFrameSize} bytes`,
+        ),
+      );
+      return false;
+    }
+    this.conn.send(type, id, 0, payload);
+    return true;
+  }
+
+  private sendError(id: number, err: unknown): void {
+    this.conn.send(FrameType.Error, id, 0, encodeWireError(err));
+  }
+
+  private abortCall(id: number, reason: VtError): void {
+    const call = this.calls.get(id);
+    if (call === undefined) return;
+    this.release(id, call);
+    call.controller.abort(reason);
+    this.wake(call);
+  }
+
+  private release(id: number, call: ActiveCall): void {
+    if (this.calls.get(id) === call) this.calls.delete(id);
+    if (call.timer !== undefined) clearTimeout(call.timer);
+  }
+
+  private wake(call: ActiveCall): void {
+    const w = call.creditWaiter;
+    call.creditWaiter = undefined;
+    w?.();
+  }
+
+  private onClose(): void {
+    const err = new VtError('UNAVAILABLE', `rpc: connection from ${this.peer} closed`);
+    for (const id of [...this.calls.keys()]) this.abortCall(id, err);
+    this.deps.onClosed(this);
+  }
+}
