@@ -28,8 +28,7 @@ export interface TopoValue {
 
 /** One change seen by a watch: the new value, or `deleted` (after which the stream ends). */
 export type WatchEvent =
-  | { readonly kind: 'changed'; readonly value: Buffer; readonly version: TopoVersion }
-  | { readonly kind: 'deleted' };
+  { readonly kind: 'changed'; readonly value: Buffer; readonly version: TopoVersion } | { readonly kind: 'deleted' };
 
 export interface WatchResult {
   /** The value at the time the watch was established. */
