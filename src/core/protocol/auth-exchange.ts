@@ -54,8 +54,8 @@ const PERFORM_FULL_AUTH = Buffer.from([0x01, 0x04]);
 
 /**
  * Authenticates `user` whose handshake response used `plugin` to compute `response` from `scramble`.
- * Switches plugin (AuthSwitchRequest) when the client used one we do not speak, or caching_sha2 against
- * credentials that only hold a native hash. Returns the matching credential; throws Err.accessDenied
+ * The plugin is the AuthServer's default (mysql_native_password for users that only have a native hash);
+ * a client that used another one gets an AuthSwitchRequest. "Any password" users are accepted at once. Returns the matching credential; throws Err.accessDenied
  * (1045/28000) otherwise. The caller sends the final OK.
  */
 export async function authenticate(
@@ -69,12 +69,14 @@ export async function authenticate(
 ): Promise<UserCredential> {
   const creds = await ctx.authServer.lookup(user, remoteAddress);
   if (creds.length === 0) throw Err.accessDenied(user, remoteAddress, response.length > 0);
-  let use: AuthPluginName;
-  if (plugin === AuthPlugin.NATIVE || plugin === '') use = AuthPlugin.NATIVE;
-  else if (plugin === AuthPlugin.CACHING_SHA2) use = AuthPlugin.CACHING_SHA2;
-  else use = ctx.authServer.defaultPlugin;
+  const any = creds.find((c) => c.anyPassword);
+  if (any !== undefined) return any;
+  // Like a MySQL account, every credential uses the server's plugin, except native-hash-only users.
+  let use: AuthPluginName = ctx.authServer.defaultPlugin;
   if (use === AuthPlugin.CACHING_SHA2 && creds.every((c) => c.nativeHash !== undefined)) use = AuthPlugin.NATIVE;
-  if (use !== plugin && plugin !== '') {
+  // A client without CLIENT_PLUGIN_AUTH cannot switch; its response is a native scramble.
+  if (plugin === '') use = AuthPlugin.NATIVE;
+  else if (plugin !== use) {
     const req = Buffer.concat([Buffer.from([0xfe]), Buffer.from(use + '\0'), scramble, Buffer.from([0])]);
     response = await io.roundTrip(req);
   }
@@ -112,11 +114,6 @@ async function cachingSha2(
   const denied = (): never => {
     throw Err.accessDenied(user, remoteAddress, response.length > 0);
   };
-  const any = creds.find((c) => c.anyPassword);
-  if (any) {
-    if (response.length > 0) io.send(FAST_AUTH_SUCCESS);
-    return any;
-  }
   if (response.length === 0 || (response.length === 1 && response[0] === 0)) {
     return creds.find((c) => c.password === '') ?? denied();
   }
