@@ -1,0 +1,322 @@
+import { analyzeDdl } from './analyze-ddl.js';
+import { parseSetAssignments } from './analyze-set.js';
+import { analyzeShow } from './analyze-show.js';
+import { directivesOf, type Directives } from './directives.js';
+import { scanQuery } from './query-scan.js';
+import { tokenize } from './sql-lexer.js';
+import type { InsertInfo, LockTablesInfo, SelectInfo, StatementInfo, TableName, UpdateDeleteInfo } from './statement-info.js';
+import { syntaxErrorAt } from './syntax-error.js';
+import { TokenCursor } from './token-cursor.js';
+import { isComment, isOp, type Token } from './token.js';
+
+/**
+ * Classifies ONE statement and extracts what the gate and tablet need without building an AST (see
+ * StatementInfo). `tokens` may be passed when the caller already lexed `sql`. A trailing `;` is allowed; a
+ * second statement is a 1064 error (split multi-statement input with splitStatements first). Forms the
+ * analyzer cannot break down come back as the nearest kind or `other`; malformed versions of forms it does
+ * know (`SAVEPOINT` with no name, `SET x` with no value, `USE` with no target) throw VtError 1064.
+ */
+export function analyze(sql: string, tokens?: readonly Token[]): StatementInfo {
+  const all = tokens ?? tokenize(sql);
+  const directives = directivesOf(all);
+  const sig = all.filter((t) => !isComment(t));
+  const c = new TokenCursor(sql, sig);
+  while (c.acceptOp(';')) {
+    /* leading empty statements */
+  }
+  if (c.done()) return { kind: 'comment_only', directives };
+  const end = c.endIndex();
+  for (let k = end; k < sig.length; k++) if (!isOp(sig[k], ';')) throw syntaxErrorAt(sql, sig[k]!.start);
+  return analyzeAt(c, end, directives);
+}
+
+function analyzeAt(c: TokenCursor, end: number, directives: Directives): StatementInfo {
+  const first = c.peek()!;
+  if (isOp(first, '(')) return select(c, c.i, end, directives, []);
+  const word = first.kind === 'keyword' ? first.value : first.kind === 'ident' ? first.value.toUpperCase() : '';
+  switch (word) {
+    case 'SELECT':
+      return select(c, c.i, end, directives, []);
+    case 'WITH':
+      return withStatement(c, end, directives);
+    case 'INSERT':
+    case 'REPLACE':
+      return insert(c, end, directives);
+    case 'UPDATE':
+    case 'DELETE':
+      return updateDelete(c, c.i, end, directives, []);
+    case 'CREATE':
+    case 'ALTER':
+    case 'DROP':
+    case 'RENAME':
+    case 'TRUNCATE':
+      return analyzeDdl(c, directives);
+    case 'SET':
+      c.next();
+      if (c.isKw('PASSWORD') || c.isKw('ROLE') || c.isKw('DEFAULT') || c.isKw('STATEMENT')) return { kind: 'other', keyword: 'SET', directives };
+      return { kind: 'set', assignments: parseSetAssignments(c), directives };
+    case 'USE':
+      return use(c, end, directives);
+    case 'SHOW':
+      c.next();
+      return analyzeShow(c, directives);
+    case 'DESCRIBE':
+    case 'DESC':
+    case 'EXPLAIN':
+    case 'VEXPLAIN':
+      return explain(c, end, directives);
+    case 'BEGIN':
+      c.next();
+      if (c.isKw('NOT')) return { kind: 'other', keyword: 'BEGIN', directives }; // MariaDB BEGIN NOT ATOMIC block
+      c.acceptKw('WORK');
+      return expectEnd(c, { kind: 'begin', consistentSnapshot: false, directives });
+    case 'START':
+      c.next();
+      if (!c.acceptKw('TRANSACTION')) return { kind: 'other', keyword: 'START', directives };
+      return startTransaction(c, directives);
+    case 'COMMIT':
+      c.next();
+      c.acceptKw('WORK');
+      return { kind: 'commit', directives };
+    case 'ROLLBACK':
+      c.next();
+      c.acceptKw('WORK');
+      if (c.acceptKw('TO')) {
+        c.acceptKw('SAVEPOINT');
+        return expectEnd(c, { kind: 'rollback_to_savepoint', name: c.name(), directives });
+      }
+      return { kind: 'rollback', directives };
+    case 'SAVEPOINT':
+      c.next();
+      return expectEnd(c, { kind: 'savepoint', name: c.name(), directives });
+    case 'RELEASE':
+      c.next();
+      if (!c.acceptKw('SAVEPOINT')) throw c.error();
+      return expectEnd(c, { kind: 'release_savepoint', name: c.name(), directives });
+    case 'CALL':
+      c.next();
+      return { kind: 'call', procedure: c.tableName(), directives };
+    case 'LOAD':
+      return load(c, end, directives);
+    case 'LOCK':
+      c.next();
+      if (!c.acceptKw('TABLES') && !c.acceptKw('TABLE')) return { kind: 'other', keyword: 'LOCK', directives };
+      return lockTables(c, directives);
+    case 'UNLOCK':
+      c.next();
+      if (!c.acceptKw('TABLES') && !c.acceptKw('TABLE')) throw c.error();
+      return expectEnd(c, { kind: 'unlock_tables', directives });
+    case 'FLUSH':
+      c.next();
+      return { kind: 'flush', rest: c.text(c.i, end), directives };
+    case 'STREAM': {
+      const from = c.toks.findIndex((t, k) => k < end && t.kind === 'keyword' && t.value === 'FROM');
+      if (from < 0) return { kind: 'stream', directives };
+      c.i = from + 1;
+      return { kind: 'stream', table: c.tableName(), directives };
+    }
+    default:
+      return { kind: 'other', keyword: first.kind === 'quoted_ident' ? first.value : c.text(c.i, c.i + 1).toUpperCase(), directives };
+  }
+}
+
+function expectEnd<T extends StatementInfo>(c: TokenCursor, info: T): T {
+  if (!c.done()) throw c.error();
+  return info;
+}
+
+/** `tables` without CTE names and duplicates, in first-seen order. */
+function without(tables: readonly TableName[], ctes: readonly string[]): TableName[] {
+  const seen = new Set<string>();
+  return tables.filter((t) => {
+    if (t.qualifier === undefined && ctes.includes(t.name)) return false;
+    const key = `${t.qualifier ?? ''}.${t.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function select(c: TokenCursor, from: number, end: number, directives: Directives, ctes: string[]): SelectInfo {
+  const s = scanQuery(c.sql, c.toks, from, end);
+  return {
+    kind: 'select', tables: without(s.tables, ctes), hasFrom: s.hasFrom, union: s.union,
+    ...(s.limit !== undefined ? { limit: s.limit } : {}),
+    limitInsertAt: s.limitInsertAt, forUpdate: s.forUpdate, lockInShareMode: s.lockInShareMode, into: s.into,
+    selectExprs: s.selectExprs, sysvars: s.sysvars, functions: s.functions, directives,
+  };
+}
+
+/** WITH [RECURSIVE] cte [(cols)] AS (...) [, ...] followed by SELECT, UPDATE or DELETE. */
+function withStatement(c: TokenCursor, end: number, directives: Directives): StatementInfo {
+  const start = c.i;
+  c.next();
+  c.acceptKw('RECURSIVE');
+  const ctes: string[] = [];
+  do {
+    ctes.push(c.name());
+    if (c.isOp('(')) skipGroup(c);
+    if (!c.acceptKw('AS')) throw c.error();
+    if (!c.isOp('(')) throw c.error();
+    skipGroup(c);
+  } while (c.acceptOp(','));
+  if (c.isKw('UPDATE') || c.isKw('DELETE')) return updateDelete(c, start, end, directives, ctes);
+  if (!c.isKw('SELECT') && !c.isOp('(')) throw c.error();
+  return select(c, start, end, directives, ctes);
+}
+
+function skipGroup(c: TokenCursor): void {
+  let depth = 0;
+  do {
+    const t = c.next();
+    if (t === undefined) throw c.error();
+    if (isOp(t, '(')) depth++;
+    else if (isOp(t, ')')) depth--;
+  } while (depth > 0);
+}
+
+const INSERT_OPTIONS = new Set(['LOW_PRIORITY', 'DELAYED', 'HIGH_PRIORITY', 'IGNORE']);
+
+function insert(c: TokenCursor, end: number, directives: Directives): InsertInfo {
+  const kind = c.next()!.value === 'INSERT' ? 'insert' : 'replace';
+  let ignore = false;
+  for (let o = c.acceptAnyKw(INSERT_OPTIONS); o !== undefined; o = c.acceptAnyKw(INSERT_OPTIONS)) if (o === 'IGNORE') ignore = true;
+  c.acceptKw('INTO');
+  const table = c.tableName();
+  if (c.isKw('PARTITION')) {
+    c.next();
+    skipGroup(c);
+  }
+  let columns: string[] | undefined;
+  if (c.isOp('(') && !c.isKw('SELECT', 1) && !c.isKw('WITH', 1) && !c.isOp('(', 1)) {
+    c.next();
+    columns = [];
+    if (!c.isOp(')')) do columns.push(c.name());
+    while (c.acceptOp(','));
+    if (!c.acceptOp(')')) throw c.error();
+  }
+  const fromSelect = c.isKw('SELECT') || c.isKw('WITH') || c.isKw('TABLE') || (c.isOp('(') && (c.isKw('SELECT', 1) || c.isKw('WITH', 1)));
+  const s = scanQuery(c.sql, c.toks, c.i, end);
+  return {
+    kind, table, ...(columns !== undefined ? { columns } : {}), ignore, onDuplicateKeyUpdate: s.onDuplicateKeyUpdate,
+    fromSelect, sourceTables: s.tables, directives,
+  };
+}
+
+const DML_OPTIONS = new Set(['LOW_PRIORITY', 'QUICK', 'IGNORE']);
+
+function updateDelete(c: TokenCursor, from: number, end: number, directives: Directives, ctes: string[]): UpdateDeleteInfo {
+  const kind = c.next()!.value === 'UPDATE' ? 'update' : 'delete';
+  while (c.acceptAnyKw(DML_OPTIONS) !== undefined) {
+    /* options */
+  }
+  if (kind === 'delete') c.acceptKw('FROM');
+  const table = c.tableName();
+  const s = scanQuery(c.sql, c.toks, from, end, true);
+  const tables = without(s.tables, ctes);
+  // UPDATE's target list is not introduced by FROM: the scan finds its joins, so add the first target.
+  if (!tables.some((t) => t.name === table.name && t.qualifier === table.qualifier)) tables.unshift(table);
+  if (kind === 'update') {
+    // UPDATE a, b SET ...: the comma-separated targets before SET.
+    for (let k = c.i; k < end && !(c.toks[k]!.kind === 'keyword' && c.toks[k]!.value === 'SET'); k++) {
+      if (isOp(c.toks[k], ',')) {
+        c.i = k + 1;
+        const t = c.tableName();
+        if (!tables.some((x) => x.name === t.name && x.qualifier === t.qualifier)) tables.push(t);
+      }
+    }
+  }
+  return { kind, table, tables, hasWhere: s.hasWhere, ...(s.limit !== undefined ? { limit: s.limit } : {}), directives };
+}
+
+/** `USE ks`, `USE ks:-80@replica`, `` USE `ks:-80` ``: the target is the raw text of the statement's tokens. */
+function use(c: TokenCursor, end: number, directives: Directives): StatementInfo {
+  c.next();
+  if (c.i >= end) throw c.error();
+  const only = c.peek()!;
+  const target = end - c.i === 1 && only.kind === 'quoted_ident' ? only.value : c.text(c.i, end);
+  return { kind: 'use', target, directives };
+}
+
+function explain(c: TokenCursor, end: number, directives: Directives): StatementInfo {
+  const word = c.next()!.value.toUpperCase();
+  let format: string | undefined;
+  let vexplain: 'plan' | 'queries' | 'all' | 'trace' | 'keys' | undefined;
+  let analyzeFlag = false;
+  if (word === 'VEXPLAIN') {
+    const v = c.peek();
+    const mode = v !== undefined && (v.kind === 'ident' || v.kind === 'keyword') ? v.value.toLowerCase() : '';
+    vexplain = mode === 'queries' || mode === 'all' || mode === 'trace' || mode === 'keys' ? mode : 'plan';
+    if (mode === vexplain) c.next();
+    format = 'vitess';
+  } else {
+    const t = c.peek();
+    if (t !== undefined && (t.kind === 'ident' || t.kind === 'quoted_ident') && !c.isOp('(', 1)) {
+      // DESCRIBE t / EXPLAIN t: the column list, as SHOW COLUMNS FROM t.
+      const table = c.tableName();
+      return { kind: 'show', show: 'columns', full: false, table, directives };
+    }
+    analyzeFlag = c.acceptKw('ANALYZE');
+    c.acceptKw('EXTENDED');
+    c.acceptKw('PARTITIONS');
+    if (c.acceptKw('FORMAT')) {
+      if (!c.acceptOp('=')) throw c.error();
+      format = c.name().toLowerCase();
+    }
+  }
+  if (c.i >= end) throw c.error();
+  const statementStart = c.peek()!.start;
+  const statement = analyzeAt(c, end, directives);
+  return { kind: 'explain', ...(format !== undefined ? { format } : {}), analyze: analyzeFlag, ...(vexplain !== undefined ? { vexplain } : {}), statementStart, statement, directives };
+}
+
+function startTransaction(c: TokenCursor, directives: Directives): StatementInfo {
+  let readOnly: boolean | undefined;
+  let consistentSnapshot = false;
+  if (!c.done()) {
+    do {
+      if (c.acceptKw('READ', 'ONLY')) readOnly = true;
+      else if (c.acceptKw('READ', 'WRITE')) readOnly = false;
+      else if (c.acceptKw('WITH', 'CONSISTENT', 'SNAPSHOT')) consistentSnapshot = true;
+      else throw c.error();
+    } while (c.acceptOp(','));
+  }
+  return expectEnd(c, { kind: 'begin', ...(readOnly !== undefined ? { readOnly } : {}), consistentSnapshot, directives });
+}
+
+function load(c: TokenCursor, end: number, directives: Directives): StatementInfo {
+  c.next();
+  let local = false;
+  let table: TableName | undefined;
+  for (; c.i < end; c.next()) {
+    if (c.isKw('LOCAL')) local = true;
+    if (c.isKw('INTO') && c.isKw('TABLE', 1)) {
+      c.i += 2;
+      table = c.tableName();
+      break;
+    }
+  }
+  return { kind: 'load', local, ...(table !== undefined ? { table } : {}), directives };
+}
+
+function lockTables(c: TokenCursor, directives: Directives): LockTablesInfo {
+  const tables: { table: TableName; alias?: string; lock: 'read' | 'write' }[] = [];
+  do {
+    const table = c.tableName();
+    let alias: string | undefined;
+    if (c.acceptKw('AS')) alias = c.name();
+    else if (c.peek()?.kind === 'ident' || c.peek()?.kind === 'quoted_ident') alias = c.name();
+    let lock: 'read' | 'write';
+    if (c.acceptKw('READ')) {
+      c.acceptKw('LOCAL');
+      lock = 'read';
+    } else {
+      c.acceptKw('LOW_PRIORITY');
+      if (!c.acceptKw('WRITE')) throw c.error();
+      c.acceptKw('CONCURRENT'); // MariaDB WRITE CONCURRENT
+      lock = 'write';
+    }
+    tables.push({ table, ...(alias !== undefined ? { alias } : {}), lock });
+  } while (c.acceptOp(','));
+  return expectEnd(c, { kind: 'lock_tables', tables, directives });
+}

@@ -1,0 +1,11 @@
+export * from './token.js';
+export { Lexer, tokenize } from './sql-lexer.js';
+export { KEYWORDS, RESERVED } from './keywords.js';
+export { syntaxErrorAt } from './syntax-error.js';
+export * from './bind-vars.js';
+export { normalize, type NormalizeOptions, type NormalizeResult } from './normalize.js';
+export { splitStatements } from './split-statements.js';
+export * from './directives.js';
+export * from './statement-info.js';
+export { analyze } from './analyze.js';
+export { resolveLimit } from './resolve-limit.js';
