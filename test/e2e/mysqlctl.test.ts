@@ -152,12 +152,16 @@ describe('mysqlctl: two instances started in parallel', () => {
     expect(await scalar(b, 'SELECT 1')).toBe(1);
     await expect(a.connect('dba')).rejects.toBeInstanceOf(VtError);
     expect(await a.shutdown()).toEqual({ wasRunning: false, killed: false });
+    const t0 = Date.now();
+    await expect(a.waitReady(10_000)).rejects.toThrow('mysqld is not running');
+    expect(Date.now() - t0).toBeLessThan(5_000);
 
     const reloaded = await Mysqld.load({ uid: 100, env: { logger: silentLogger, dataRoot: db.dataRoot } });
     expect(reloaded.port).toBe(a.port);
     const t = Date.now();
     await reloaded.start();
     console.log(`[mysqlctl] restart of an initialised instance: ${Date.now() - t} ms`);
+    await a.waitReady(5_000);
     expect(await scalar(a, 'SELECT COUNT(*) FROM _vt.pos_t')).toBe(1);
     expect(await a.primaryPosition()).toBe('0-100-2');
   });

@@ -2,7 +2,15 @@ import { Command, Flags } from '@oclif/core';
 import { createLogger } from '../../core/env/logger.js';
 import { defaultDataRoot, type Env } from '../../core/env/env.js';
 import { VtError } from '../../core/errors/index.js';
-import { DB_ROLES, defaultDbConfigs, Mysqld, type DbCredentials, type DbRole, type MysqldOptions } from '../../core/mysqlctl/index.js';
+import {
+  DB_ROLES,
+  defaultDbConfigs,
+  Mysqld,
+  type DbConfigs,
+  type DbCredentials,
+  type DbRole,
+  type MysqldOptions,
+} from '../../core/mysqlctl/index.js';
 
 /*
  * The flags every `vt mysqlctl` verb shares live here (exported next to the `init` command) because oclif turns
@@ -46,6 +54,18 @@ export function commandEnv(flags: InstanceFlagValues): Env {
   return { logger: createLogger({ level: process.env['VT_LOG_LEVEL'] ?? 'warn', name: 'mysqlctl' }), dataRoot: flags['data-root'] ?? defaultDataRoot() };
 }
 
+/** DbConfigs from --db-<role>-user / --db-<role>-password values. */
+export function dbConfigsFromFlags(flags: Record<string, unknown>): DbConfigs {
+  const creds = Object.fromEntries(
+    DB_ROLES.map((role): [DbRole, Partial<DbCredentials>] => {
+      const user = flags[`db-${role}-user`];
+      const password = flags[`db-${role}-password`];
+      return [role, { ...(typeof user === 'string' ? { user } : {}), ...(typeof password === 'string' ? { password } : {}) }];
+    }),
+  );
+  return defaultDbConfigs(creds);
+}
+
 /** The Mysqld the flags name; an existing instance's my.cnf supplies the port and socket not given. */
 export async function mysqldFromFlags(flags: InstanceFlagValues, extra: Partial<MysqldOptions> = {}): Promise<Mysqld> {
   const env = commandEnv(flags);
@@ -79,12 +99,6 @@ export default class Init extends Command {
     const { flags } = await this.parse(Init);
     await runVerb(this, async () => {
       const timeoutMs = parseWaitTime(flags['wait-time']);
-      const creds = Object.fromEntries(
-        DB_ROLES.map((role): [DbRole, DbCredentials] => [
-          role,
-          { user: String(flags[`db-${role}-user`]), password: String(flags[`db-${role}-password`]) },
-        ]),
-      ) as Record<DbRole, DbCredentials>;
       const m = new Mysqld({
         uid: flags['tablet-uid'],
         env: commandEnv(flags),
@@ -92,7 +106,7 @@ export default class Init extends Command {
         socket: flags['db-socket'],
         durable: flags.durable,
         extraMyCnf: flags['extra-my-cnf'],
-        dbConfigs: defaultDbConfigs(creds),
+        dbConfigs: dbConfigsFromFlags(flags),
       });
       const r = await m.init({ timeoutMs });
       this.log(

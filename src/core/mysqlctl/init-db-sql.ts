@@ -27,6 +27,8 @@ function hostsFor(role: DbRole): readonly string[] {
   return role === 'repl' ? ['%'] : ['localhost', '127.0.0.1'];
 }
 
+const LOCAL_HOSTS = "'localhost', '127.0.0.1', '::1'";
+
 /** The sidecar database Vitess keeps its own tables in (reparent journal, vreplication, schema tracking). */
 export const SIDECAR_DB = '_vt';
 
@@ -36,9 +38,16 @@ export const SIDECAR_DB = '_vt';
  * another instance's account setup. (RESET MASTER is not needed then, and costs ~1 s on a just-started server:
  * it waits for the first binlog checkpoint, which InnoDB only completes on its once-a-second log flush.)
  */
-export function initDbStatements(db: DbConfigs, anonymousUsers: readonly string[]): string[] {
-  const stmts = ['SET SESSION sql_log_bin = 0'];
-  for (const host of anonymousUsers) stmts.push(`DROP USER IF EXISTS ''@${escape(host)}`);
+export function initDbStatements(db: DbConfigs): string[] {
+  const stmts = [
+    'SET SESSION sql_log_bin = 0',
+    // Anonymous accounts would shadow ours; accounts by host name (root@<hostname>) are dead weight under
+    // skip_name_resolve and make every start log warnings. They are not in the ACL cache, so DROP USER cannot
+    // remove them: delete the rows and reload.
+    `DELETE FROM mysql.global_priv WHERE User = '' OR Host NOT IN (${LOCAL_HOSTS})`,
+    `DELETE FROM mysql.proxies_priv WHERE Host NOT IN (${LOCAL_HOSTS})`,
+    'FLUSH PRIVILEGES',
+  ];
   for (const role of Object.keys(GRANTS) as DbRole[]) {
     const { user, password } = db[role];
     for (const host of hostsFor(role)) {

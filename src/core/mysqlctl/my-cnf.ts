@@ -74,6 +74,8 @@ export function renderMyCnf(o: MyCnfOptions): string {
     'innodb_buffer_pool_size = 32M',
     'innodb_log_file_size = 16M',
     'innodb_log_buffer_size = 4M',
+    '# the default 12M temp tablespace is rewritten in full on every start',
+    'innodb_temp_data_file_path = ibtmp1:1M:autoextend',
     'innodb_read_io_threads = 2',
     'innodb_write_io_threads = 2',
     'key_buffer_size = 1M',

@@ -166,8 +166,7 @@ export class Mysqld {
       await writeFile(this.paths.cnf, cnf);
       const pid = await this.start(o);
       await this.withConnection('root', async (c) => {
-        const [rows] = await c.query<RowDataPacket[]>("SELECT Host FROM mysql.user WHERE User = ''");
-        for (const sql of initDbStatements(this.dbConfigs, rows.map((r) => String(r['Host'])))) await c.query(sql);
+        for (const sql of initDbStatements(this.dbConfigs)) await c.query(sql);
         // Belt and braces: a template that logged something would leave GTIDs behind; clear them.
         const [state] = await c.query<RowDataPacket[]>('SELECT @@GLOBAL.gtid_binlog_state AS s');
         if (String(state[0]?.['s'] ?? '') !== '') await c.query('RESET MASTER');
