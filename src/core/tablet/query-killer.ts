@@ -20,7 +20,17 @@ export class QueryKiller implements Killer {
 
   /** Resolves once mysqld has accepted the kill; rejects (VtError) if it could not be delivered. */
   killQuery(threadId: number): Promise<void> {
-    const run = this.chain.then(() => this.kill(threadId));
+    const run = this.chain.then(() => this.kill(threadId, 'query'));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * `KILL CONNECTION <thread id>`: mysqld aborts any running statement, rolls back the connection's transaction
+   * and releases its locks at once, even mid-statement (closing our socket alone would wait for the statement).
+   */
+  killConnection(threadId: number): Promise<void> {
+    const run = this.chain.then(() => this.kill(threadId, 'connection'));
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -31,12 +41,12 @@ export class QueryKiller implements Killer {
     this.conn = undefined;
   }
 
-  private async kill(threadId: number): Promise<void> {
+  private async kill(threadId: number, what: 'query' | 'connection'): Promise<void> {
     if (this.closed) throw new VtError('UNAVAILABLE', 'query killer is closed');
     if (!Number.isSafeInteger(threadId) || threadId <= 0) throw new VtError('INTERNAL', `bad thread id ${threadId}`);
     if (!this.conn || this.conn.isClosed) this.conn = await DbConn.connect(this.dba);
     try {
-      await this.conn.exec(`kill query ${threadId}`);
+      await this.conn.exec(`kill ${what} ${threadId}`);
     } catch (err) {
       if (!(err instanceof VtError && err.errno === ER_NO_SUCH_THREAD)) throw err;
     }

@@ -1,0 +1,39 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { Consolidator } from './consolidator.js';
+
+describe('Consolidator', () => {
+  it('runs concurrent identical keys once and shares a frozen result', async () => {
+    const c = new Consolidator<{ rows: number[] }>((r) => {
+      Object.freeze(r.rows);
+      Object.freeze(r);
+    });
+    let runs = 0;
+    const exec = async () => {
+      runs++;
+      await sleep(30);
+      return { rows: [1, 2] };
+    };
+    const results = await Promise.all(Array.from({ length: 5 }, () => c.run('q', exec)));
+    expect(runs).toBe(1);
+    expect(c.consolidations).toBe(4);
+    for (const r of results) expect(r).toBe(results[0]);
+    expect(Object.isFrozen(results[0]!.rows)).toBe(true);
+    expect(c.inFlight).toBe(0);
+  });
+
+  it('does not share across keys or after settling, and shares errors', async () => {
+    const c = new Consolidator<number>();
+    let runs = 0;
+    const exec = async () => ++runs;
+    expect(await Promise.all([c.run('a', exec), c.run('b', exec)])).toEqual([1, 2]);
+    expect(await c.run('a', exec)).toBe(3);
+    const boom = async () => {
+      await sleep(10);
+      throw new Error('boom');
+    };
+    const settled = await Promise.allSettled([c.run('x', boom), c.run('x', boom)]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    expect(c.consolidations).toBe(1);
+  });
+});

@@ -1,0 +1,298 @@
+import { VtError } from '../errors/index.js';
+import type { Env } from '../env/env.js';
+import type { QueryResult, ResultEvent } from '../sqltypes/index.js';
+import { ConnPool, type ConnPoolStats } from './conn-pool.js';
+import { Consolidator } from './consolidator.js';
+import { DbConn, type ConnParams } from './db-conn.js';
+import { PlanCache } from './plan-cache.js';
+import { QueryExecutor, type ExecuteOptions, type ExecuteRequest } from './query-executor.js';
+import { QueryKiller } from './query-killer.js';
+import { QueryRules } from './query-rules.js';
+import { localStatementAnalyzer, type StatementAnalyzer } from './statement-classifier.js';
+import type { TabletConfig } from './tablet-config.js';
+import { buildTabletPlan, type TabletPlan } from './tablet-plan.js';
+import { TabletStats, type TabletStatsSnapshot } from './tablet-stats.js';
+import { TxEngine } from './tx-engine.js';
+
+export interface QueryEngineOptions {
+  readonly env: Env;
+  readonly config: TabletConfig;
+  /** The application account (vt_app) and database (vt_<keyspace>) used by the three pools. */
+  readonly app: ConnParams;
+  /** The dba account (vt_dba): KILL QUERY / KILL CONNECTION and database creation. */
+  readonly dba: ConnParams;
+  /** Statement analyzer; defaults to the local token-scan classifier. */
+  readonly analyzer?: StatementAnalyzer;
+  readonly rules?: QueryRules;
+  /** Create `app.database` on open if it is missing (as the tablet does at startup). Default true. */
+  readonly createDatabase?: boolean;
+}
+
+/** begin+execute / reserve+execute results: the ids are valid even when the statement failed (`error`). */
+export interface StatefulExecuteResult {
+  readonly transactionId: number;
+  readonly reservedId: number;
+  readonly result?: QueryResult;
+  readonly error?: VtError;
+}
+
+export interface QueryEngineVars {
+  readonly serving: boolean;
+  readonly stats: TabletStatsSnapshot;
+  readonly pools: { readonly query: ConnPoolStats; readonly stream: ConnPoolStats; readonly transaction: ConnPoolStats };
+  readonly openTransactions: number;
+  readonly reservedConnections: number;
+  readonly planCache: ReturnType<PlanCache['stats']>;
+  readonly queryRules: number;
+  readonly inFlight: number;
+}
+
+/**
+ * The tablet's query-serving core (Vitess's QueryEngine + TxEngine + QueryExecutor behind one object): plans and
+ * caches statements, enforces rules, row caps and timeouts, runs transactions and reserved connections over
+ * three pools (query 16, stream 200, transaction 20 by default), and counts everything in `stats`.
+ *
+ * Lifecycle: `open()` makes it serving; `close()` stops accepting work (UNAVAILABLE), waits up to the shutdown
+ * grace period for in-flight requests, rolls back open transactions, closes reserved connections and pools.
+ * While mysqld is down, calls fail fast with UNAVAILABLE (connects are refused); pools reconnect by themselves
+ * once it is back. The caller (tablet server) has already checked the request's target.
+ */
+export class QueryEngine {
+  readonly stats = new TabletStats();
+  private readonly config: TabletConfig;
+  private readonly queryPool: ConnPool;
+  private readonly streamPool: ConnPool;
+  private readonly txPool: ConnPool;
+  private readonly killer: QueryKiller;
+  private readonly tx: TxEngine;
+  private readonly consolidator: Consolidator<QueryResult>;
+  private readonly executor: QueryExecutor;
+  private readonly plans: PlanCache;
+  private readonly analyzer: StatementAnalyzer;
+  private rules: QueryRules;
+  private isServing = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: QueryEngineOptions) {
+    const c = (this.config = o.config);
+    const logger = o.env.logger;
+    const connect = (): Promise<DbConn> => DbConn.connect({ connectTimeoutMs: c.connectTimeoutMs, ...o.app });
+    const pool = (name: string, capacity: number, timeoutMs: number, timeoutMessage: string): ConnPool =>
+      new ConnPool({ name, capacity, timeoutMs, timeoutMessage, idleTimeoutMs: c.idleTimeoutMs, connect });
+    this.queryPool = pool('query', c.poolSize, c.queryPoolTimeoutMs, 'resource pool timed out');
+    this.streamPool = pool('stream', c.streamPoolSize, c.streamPoolTimeoutMs, 'resource pool timed out');
+    this.txPool = pool('transaction', c.txPoolSize, c.txPoolTimeoutMs, 'transaction pool connection limit exceeded');
+    this.killer = new QueryKiller({ connectTimeoutMs: c.connectTimeoutMs, ...o.dba }, () => this.stats.kills++);
+    this.tx = new TxEngine({
+      pool: this.txPool,
+      stats: this.stats,
+      logger,
+      killConnection: (id) => this.killer.killConnection(id),
+      txTimeoutMs: c.txTimeoutMs,
+      idleTimeoutMs: c.idleTimeoutMs,
+      txPoolTimeoutMs: c.txPoolTimeoutMs,
+    });
+    this.consolidator = new Consolidator<QueryResult>(freezeResult);
+    this.executor = new QueryExecutor({
+      config: c,
+      queryPool: this.queryPool,
+      streamPool: this.streamPool,
+      tx: this.tx,
+      killer: this.killer,
+      stats: this.stats,
+      consolidator: this.consolidator,
+    });
+    this.plans = new PlanCache(c.planCacheSize);
+    this.analyzer = o.analyzer ?? localStatementAnalyzer;
+    this.rules = o.rules ?? QueryRules.empty();
+  }
+
+  /** True between open() and close(); the health code reports NOT_SERVING otherwise. */
+  get serving(): boolean {
+    return this.isServing;
+  }
+
+  /**
+   * Opens the pools (lazily: no connection is made until used) and, unless disabled, creates the database with
+   * the dba account. Fails with UNAVAILABLE if mysqld cannot be reached for that.
+   */
+  async open(): Promise<void> {
+    if (this.isServing) return;
+    if (this.o.createDatabase !== false && this.o.app.database) await this.createDatabase(this.o.app.database);
+    this.queryPool.open();
+    this.streamPool.open();
+    this.txPool.open();
+    this.tx.open();
+    this.isServing = true;
+  }
+
+  /** Drains (see class comment); idempotent. */
+  async close(): Promise<void> {
+    if (!this.isServing) return;
+    this.isServing = false;
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((r) => this.idleWaiters.push(r)),
+        new Promise<void>((r) => (timer = setTimeout(r, this.config.shutdownGracePeriodMs))),
+      ]);
+      if (timer) clearTimeout(timer);
+    }
+    await this.tx.closeAll('tablet is shutting down');
+    this.queryPool.close();
+    this.streamPool.close();
+    this.txPool.close();
+    this.killer.close();
+  }
+
+  /** Replaces the query rules (e.g. after the rules file changed); cached plans are dropped. */
+  setQueryRules(rules: QueryRules): void {
+    this.rules = rules;
+    this.plans.clear();
+  }
+
+  /** The plan for a SQL text (cached). */
+  plan(sql: string): TabletPlan {
+    let p = this.plans.get(sql);
+    if (!p) {
+      p = buildTabletPlan(sql, this.analyzer.analyze(sql), this.rules);
+      this.plans.set(sql, p);
+    }
+    return p;
+  }
+
+  execute(req: ExecuteRequest): Promise<QueryResult> {
+    return this.track(() => this.executor.execute(this.plan(req.sql), req));
+  }
+
+  /** `fields`, `rows` batches, then `ok`; see QueryExecutor.stream for limits. */
+  async *streamExecute(req: ExecuteRequest): AsyncGenerator<ResultEvent> {
+    this.enter();
+    try {
+      yield* this.executor.stream(this.plan(req.sql), req);
+    } finally {
+      this.leave();
+    }
+  }
+
+  begin(opts: Pick<ExecuteOptions, 'reservedId' | 'signal'> = {}): Promise<number> {
+    return this.track(() => this.tx.begin(opts));
+  }
+
+  /** Begins, then executes `req` in the new transaction. The transaction stays open if the statement fails. */
+  beginExecute(req: ExecuteRequest): Promise<StatefulExecuteResult> {
+    return this.track(async () => {
+      const o = req.options ?? {};
+      const transactionId = await this.tx.begin({ ...(o.reservedId ? { reservedId: o.reservedId } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      return this.runIn(req, transactionId, o.reservedId ?? 0);
+    });
+  }
+
+  /** Returns the reserved id if the connection stays reserved, else 0. */
+  commit(transactionId: number): Promise<number> {
+    return this.track(() => this.tx.commit(transactionId));
+  }
+
+  rollback(transactionId: number): Promise<number> {
+    return this.track(() => this.tx.rollback(transactionId));
+  }
+
+  /** Reserves a connection with `settings` applied (or reserves the transaction's connection); returns the id. */
+  reserve(settings: readonly string[], opts: Pick<ExecuteOptions, 'transactionId' | 'signal'> = {}): Promise<number> {
+    return this.track(() => this.tx.reserve(settings, opts));
+  }
+
+  /** Reserves (applying `settings`) and executes `req` on the reserved connection. */
+  reserveExecute(settings: readonly string[], req: ExecuteRequest): Promise<StatefulExecuteResult> {
+    return this.track(async () => {
+      const o = req.options ?? {};
+      const reservedId = await this.tx.reserve(settings, { ...(o.transactionId ? { transactionId: o.transactionId } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      return this.runIn(req, o.transactionId ?? 0, reservedId);
+    });
+  }
+
+  /** Reserves (applying `settings`), begins a transaction on that connection and executes `req` in it. */
+  reserveBeginExecute(settings: readonly string[], req: ExecuteRequest): Promise<StatefulExecuteResult> {
+    return this.track(async () => {
+      const o = req.options ?? {};
+      const reservedId = await this.tx.reserve(settings, o.signal ? { signal: o.signal } : {});
+      try {
+        await this.tx.begin({ reservedId });
+      } catch (err) {
+        await this.tx.release(reservedId).catch(() => undefined);
+        throw err;
+      }
+      return this.runIn(req, reservedId, reservedId);
+    });
+  }
+
+  /** Releases a reserved connection (rolling back any transaction on it). */
+  release(id: number): Promise<void> {
+    return this.track(() => this.tx.release(id));
+  }
+
+  /** Everything /debug/vars shows for the query engine. */
+  vars(): QueryEngineVars {
+    const counts = this.tx.counts();
+    return {
+      serving: this.isServing,
+      stats: { ...this.stats.snapshot(), consolidations: this.consolidator.consolidations },
+      pools: { query: this.queryPool.stats(), stream: this.streamPool.stats(), transaction: this.txPool.stats() },
+      openTransactions: counts.transactions,
+      reservedConnections: counts.reserved,
+      planCache: this.plans.stats(),
+      queryRules: this.rules.size,
+      inFlight: this.inFlight,
+    };
+  }
+
+  private async runIn(req: ExecuteRequest, transactionId: number, reservedId: number): Promise<StatefulExecuteResult> {
+    const id = transactionId || reservedId;
+    try {
+      const result = await this.executor.execute(this.plan(req.sql), {
+        ...req,
+        options: { ...req.options, transactionId: id, reservedId: id },
+      });
+      return { transactionId, reservedId, result };
+    } catch (err) {
+      return { transactionId, reservedId, error: err instanceof VtError ? err : VtError.from(err) };
+    }
+  }
+
+  private async track<T>(fn: () => Promise<T>): Promise<T> {
+    this.enter();
+    try {
+      return await fn();
+    } finally {
+      this.leave();
+    }
+  }
+
+  private enter(): void {
+    if (!this.isServing) throw new VtError('UNAVAILABLE', 'query engine is not serving', { reason: 'NotServing' });
+    this.inFlight++;
+  }
+
+  private leave(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async createDatabase(db: string): Promise<void> {
+    const conn = await DbConn.connect({ connectTimeoutMs: this.config.connectTimeoutMs, ...this.o.dba });
+    try {
+      await conn.exec(`create database if not exists \`${db.replace(/`/g, '``')}\``);
+    } finally {
+      conn.close();
+    }
+  }
+}
+
+/** Consolidated results are shared between callers: make them read-only at runtime, not just in types. */
+function freezeResult(r: QueryResult): void {
+  for (const row of r.rows) Object.freeze(row);
+  Object.freeze(r.rows);
+  Object.freeze(r.fields);
+  Object.freeze(r);
+}
