@@ -52,10 +52,12 @@ export async function tryCreateOwnerFile(path: string, rec: OwnerRecord): Promis
 }
 
 /** The owner and heartbeat age of `path`, or undefined when nobody holds it. */
-export async function readOwnerFile(path: string): Promise<{ rec: OwnerRecord; ageMs: number } | undefined> {
+export async function readOwnerFile(
+  path: string,
+): Promise<{ rec: OwnerRecord; ageMs: number; raw: string } | undefined> {
   try {
-    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-    return { rec: parseOwner(text), ageMs: Date.now() - st.mtimeMs };
+    const [raw, st] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
+    return { rec: parseOwner(raw), ageMs: Date.now() - st.mtimeMs, raw };
   } catch (e) {
     if (errCode(e) === 'ENOENT') return undefined;
     throw e;
@@ -72,12 +74,12 @@ function parseOwner(text: string): OwnerRecord {
   } catch {
     // fall through
   }
-  return { id: `unparsable:${text}`, pid: -1, hostname: '', purpose: '', time: '' };
+  return { id: '', pid: 0, hostname: '', purpose: '', time: '' };
 }
 
 /** True when the owner is certainly gone: a process on this host that no longer exists. */
 export function ownerIsDead(rec: OwnerRecord): boolean {
-  if (rec.hostname !== hostname()) return false;
+  if (rec.hostname !== hostname() || !Number.isInteger(rec.pid) || rec.pid <= 0) return false;
   try {
     process.kill(rec.pid, 0);
     return false;
@@ -103,13 +105,13 @@ export async function breakIfStale(path: string, staleMs: number): Promise<boole
     if (errCode(e) === 'ENOENT') return true; // someone else broke or released it
     throw e;
   }
-  const text = await readFile(moved, 'utf8').catch(() => '');
-  if (!text.includes(cur.rec.id)) {
+  const sameOwner = (await readFile(moved, 'utf8').catch(() => undefined)) === cur.raw;
+  if (!sameOwner) {
     // We moved a live owner's file: restore it unless yet another owner got in meanwhile.
     await link(moved, path).catch(() => {});
   }
   await unlink(moved).catch(() => {});
-  return text.includes(cur.rec.id);
+  return sameOwner;
 }
 
 /** Removes `path` only if it is still owned by `id`. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testEnv } from '../env/env.js';
-import { isReason } from '../errors/index.js';
+import { isReason, type VtError } from '../errors/index.js';
 import { LocalTopo } from './local-topo.js';
 import { runTopoConformance } from './topo-conformance.js';
 
@@ -82,6 +82,22 @@ describe('LocalTopo specifics', () => {
     const t0 = Date.now();
     const lock = await t.lock('/ks', 'mine', { timeoutMs: 5_000 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(200);
+    await lock.unlock();
+    await t.close();
+  });
+
+  it('takes over an unreadable lock file once it is older than staleMs', async () => {
+    const root = await tempRoot();
+    roots.push(root);
+    const t = await LocalTopo.open({ root, env: testEnv(), staleMs: 300 });
+    await t.create('/ks/Keyspace', Buffer.from('1'));
+    await writeFile(join(root, 'ks/.vt-lock'), 'not json');
+    expect((await t.lock('/ks', 'mine', { timeoutMs: 100 }).catch((e: VtError) => e)) as VtError).toHaveProperty(
+      'reason',
+      'Timeout',
+    );
+    const lock = await t.lock('/ks', 'mine', { timeoutMs: 5_000 });
+    expect(JSON.parse(await readFile(join(root, 'ks/.vt-lock'), 'utf8'))).toMatchObject({ purpose: 'mine' });
     await lock.unlock();
     await t.close();
   });
