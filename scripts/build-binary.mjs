@@ -17,6 +17,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import {
+  buildManifest,
   bundleCjs,
   devOnlyStubPlugin,
   esmSideBundlePlugin,
@@ -36,7 +37,7 @@ const secs = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 function report(result, outfile) {
   for (const w of result.warnings) log(`warning: ${w.location ? `${w.location.file}:${w.location.line}: ` : ''}${w.text}`);
-  if (!args.has('--analyze')) return;
+  if (!args.has('--analyze') || !outfile) return;
   const sizes = new Map();
   for (const [file, { bytesInOutput }] of Object.entries(result.metafile.outputs[relative(repo, outfile)]?.inputs ?? {})) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
@@ -65,16 +66,17 @@ try {
     const commands = findCommands(join(repo, 'src', 'commands'));
     log(`${commands.length} commands: ${commands.map(([id]) => id).join(' ')}`);
     const sideBundles = [];
+    const common = () => [devOnlyStubPlugin(), etcdProtoPlugin(), optionalRequirePlugin({ log })];
+    const { manifest, warnings } = await buildManifest({ commands, outfile: join(seaDir, 'commands.mjs'), plugins: common() });
+    report({ warnings }, null);
     await buildOne({
       name: 'vt',
       entry: join(repo, 'scripts', 'sea-entry.mjs'),
       exe: join(repo, 'dist', 'vt'),
       sideBundles,
       plugins: [
-        virtualModulesPlugin(commands),
-        devOnlyStubPlugin(),
-        etcdProtoPlugin(),
-        optionalRequirePlugin({ log }),
+        virtualModulesPlugin(commands, manifest),
+        ...common(),
         esmSideBundlePlugin({ uiDir: join(repo, 'src', 'ui'), log, made: sideBundles }),
       ],
     });

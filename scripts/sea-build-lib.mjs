@@ -1,9 +1,10 @@
 // Building blocks of the single executable, shared by scripts/build-binary.mjs (dist/vt) and its etcd probe.
 //
 // Nothing may be read from node_modules or the repo at run time, so bundles are made self-contained here:
-//   - oclif command discovery (normally a directory scan + oclif.manifest.json) is replaced by two virtual
-//     modules: `vt:commands` (statically imports every src/commands/**.ts, ids joined with ':' as oclif
-//     does) and `vt:pjson` (package.json, inlined). scripts/sea-entry.mjs hands both to oclif.
+//   - oclif command discovery (normally a directory scan + oclif.manifest.json) is replaced by virtual
+//     modules: `vt:manifest` (oclif's own manifest of every src/commands/**.ts, ids joined with ':' as oclif
+//     does, built at build time), `vt:command-loaders` (one lazy import() per command) and `vt:pjson`
+//     (package.json, inlined). scripts/sea-entry.mjs hands them to oclif.
 //   - etcd3 loads its gRPC .proto files with proto-loader's loadSync when its module loads; that call is
 //     rewritten to proto-loader's fromJSON over a descriptor built here from the same .proto files, and
 //     the build fails if the two disagree.
@@ -22,12 +23,17 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(repo, 'package.json'));
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+// CJS dependencies inside an ESM bundle (react, mysql2...) call require() for node builtins; esbuild's ESM
+// output needs a real require for that. Only builtins can be loaded through it inside a SEA.
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __vtCreateRequire } from 'node:module'; const require = __vtCreateRequire(process.execPath);";
 
 // ---------------------------------------------------------------------------------------------------------
 // oclif: the command table and package.json as virtual modules
@@ -52,44 +58,85 @@ export function findCommands(commandsDir) {
   return out;
 }
 
-function commandIndexSource(commands) {
-  // oclif takes a module's default export, or else any export with a static run(); same rule here.
-  const lines = [
-    'const pick = (m) => (m.default && typeof m.default.run === "function" ? m.default : Object.values(m).find((v) => v && typeof v.run === "function"));',
-  ];
+// oclif takes a module's default export, or else any export with a static run(); same rule here.
+const PICK =
+  'const pick = (m, id) => { const c = m.default && typeof m.default.run === "function" ? m.default : Object.values(m).find((v) => v && typeof v.run === "function"); if (!c) throw new Error(`vt binary: ${id} exports no oclif command`); return c; };';
+
+/** `vt:commands`: id -> command class, every command module evaluated up front (build-time manifest only). */
+function commandTableSource(commands) {
+  const lines = [PICK];
   commands.forEach(([, file], i) => lines.push(`import * as m${i} from ${JSON.stringify(file)};`));
-  lines.push('const table = {');
-  commands.forEach(([id], i) => lines.push(`  ${JSON.stringify(id)}: pick(m${i}),`));
+  lines.push('export default {');
+  commands.forEach(([id], i) => lines.push(`  ${JSON.stringify(id)}: pick(m${i}, ${JSON.stringify(id)}),`));
   lines.push('};');
-  lines.push('for (const [id, c] of Object.entries(table)) if (!c) throw new Error(`vt binary: ${id} exports no oclif command`);');
-  lines.push('export default table;');
   return lines.join('\n');
 }
 
-function pjsonSource() {
-  const pjson = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
-  // Only what oclif reads at run time; scripts and dependency lists stay out of the binary.
-  const slim = {
-    name: pjson.name,
-    version: pjson.version,
-    description: pjson.description,
-    type: pjson.type,
-    oclif: { ...pjson.oclif, commands: { strategy: 'explicit', target: './vt-commands.js', identifier: 'default' } },
-  };
-  return `export default ${JSON.stringify(slim)};`;
+/** `vt:command-loaders`: id -> () => Promise<command class>. The dynamic imports keep each command's module
+ *  graph (mysql2, etcd3, fastify...) unevaluated until that command runs, as oclif's manifest does for
+ *  bin/run.js; esbuild turns them into lazy initialisers inside the one bundle. */
+function commandLoadersSource(commands) {
+  const lines = [PICK, 'export default {'];
+  for (const [id, file] of commands) lines.push(`  ${JSON.stringify(id)}: () => import(${JSON.stringify(file)}).then((m) => pick(m, ${JSON.stringify(id)})),`);
+  lines.push('};');
+  return lines.join('\n');
 }
 
-export const virtualModulesPlugin = (commands) => ({
+/** package.json as oclif reads it at run time, without command discovery (the binary supplies commands). */
+export function slimPjson() {
+  const pjson = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8'));
+  const { commands: _discovery, ...oclif } = pjson.oclif;
+  return { name: pjson.name, version: pjson.version, description: pjson.description, type: pjson.type, oclif };
+}
+
+/** Virtual modules `vt:commands`, `vt:command-loaders`, `vt:pjson` and `vt:manifest` (given `manifest`). */
+export const virtualModulesPlugin = (commands, manifest) => ({
   name: 'vt-virtual-modules',
   setup(b) {
-    b.onResolve({ filter: /^vt:(commands|pjson)$/ }, (a) => ({ path: a.path, namespace: 'vt-virtual' }));
-    b.onLoad({ filter: /.*/, namespace: 'vt-virtual' }, (a) => ({
-      contents: a.path === 'vt:commands' ? commandIndexSource(commands) : pjsonSource(),
-      loader: 'js',
-      resolveDir: repo,
-    }));
+    const sources = {
+      'vt:commands': () => commandTableSource(commands),
+      'vt:command-loaders': () => commandLoadersSource(commands),
+      'vt:pjson': () => `export default ${JSON.stringify(slimPjson())};`,
+      'vt:manifest': () => `export default ${JSON.stringify(manifest)};`,
+    };
+    b.onResolve({ filter: /^vt:/ }, (a) => (a.path in sources ? { path: a.path, namespace: 'vt-virtual' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'vt-virtual' }, (a) => ({ contents: sources[a.path](), loader: 'js', resolveDir: repo }));
   },
 });
+
+/**
+ * The oclif manifest (id -> cached command: flags, args, aliases, descriptions) of `commands`, made by oclif
+ * itself: the command table is bundled to `outfile` (ESM) and loaded through oclif's public 'explicit'
+ * command discovery, exactly as a plugin's would be. The binary answers --help from it without loading any
+ * command module.
+ */
+export async function buildManifest({ commands, outfile, plugins }) {
+  const result = await build({
+    stdin: { contents: "export { default } from 'vt:commands';", resolveDir: repo, loader: 'js' },
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    jsx: 'automatic',
+    logLevel: 'silent',
+    // One oclif for commands and manifest builder; everything else as the binary bundles it.
+    external: ['@oclif/core'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    plugins: [virtualModulesPlugin(commands, null), ...plugins],
+  });
+  const { Config } = await import('@oclif/core');
+  const pjson = slimPjson();
+  // Root: the bundle's own directory, which holds no (possibly stale) oclif.manifest.json to be preferred.
+  const root = dirname(outfile);
+  pjson.oclif.commands = { strategy: 'explicit', target: `./${basename(outfile)}`, identifier: 'default' };
+  const config = await Config.load({ root, pjson, userPlugins: false, devPlugins: false });
+  const manifest = config.plugins.get(pjson.name)?.manifest;
+  const ids = Object.keys(manifest?.commands ?? {}).sort();
+  const want = commands.map(([id]) => id).sort();
+  if (ids.join() !== want.join()) throw new Error(`oclif manifest has [${ids}] but src/commands has [${want}]`);
+  return { manifest, warnings: result.warnings };
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // etcd3: inline the gRPC service definitions
@@ -216,9 +263,7 @@ export const esmSideBundlePlugin = ({ uiDir, log, made = [] }) => ({
         jsx: 'automatic',
         logLevel: 'silent',
         plugins: [devOnlyStubPlugin(), etcdProtoPlugin(), optionalRequirePlugin({ log })],
-        // CJS dependencies inside an ESM bundle (react is CJS) call require() for node builtins; esbuild's
-        // ESM output needs a real require for that. Only builtins can be loaded through it inside a SEA.
-        banner: { js: "import { createRequire as __vtCreateRequire } from 'node:module'; const require = __vtCreateRequire(process.execPath);" },
+        banner: { js: ESM_REQUIRE_BANNER },
       });
       const code = side.outputFiles[0].contents;
       made.push(r.path);
