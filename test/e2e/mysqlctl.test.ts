@@ -35,7 +35,11 @@ async function scalar(m: Mysqld, sql: string): Promise<unknown> {
  * (bin/dev.js discovers commands from oclif.manifest.json / dist when present, so it only sees these commands
  * after `npm run build`; this runs exactly the command class under test, with oclif's flag parsing and errors.)
  */
-function vt(verb: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+function vt(
+  verb: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const runner =
     'import { handle } from "@oclif/core"; const [f, ...a] = process.argv.slice(1);' +
     'try { const m = await import(f); await m.default.run(a, process.cwd()); } catch (e) { await handle(e); }';
@@ -139,7 +143,10 @@ describe('mysqlctl: two instances started in parallel', () => {
   });
 
   it('refuses to init an existing instance and to start a running one', async () => {
-    await expect(a.init()).rejects.toMatchObject({ reason: 'AlreadyInitialised', message: expect.stringContaining('use start') });
+    await expect(a.init()).rejects.toMatchObject({
+      reason: 'AlreadyInitialised',
+      message: expect.stringContaining('use start'),
+    });
     await expect(a.start()).rejects.toMatchObject({ reason: 'AlreadyRunning' });
     expect(await a.isRunning()).toBe(true);
   });
@@ -170,7 +177,9 @@ describe('mysqlctl: two instances started in parallel', () => {
     for (const m of [a, b]) {
       const pid = (await m.pid())!;
       const mem = (await processMemory(pid))!;
-      console.log(`[mysqlctl] uid ${m.uid} pid ${pid}: RSS ${(mem.rssKb / 1024).toFixed(1)} MB, private ${(mem.privateKb / 1024).toFixed(1)} MB`);
+      console.log(
+        `[mysqlctl] uid ${m.uid} pid ${pid}: RSS ${(mem.rssKb / 1024).toFixed(1)} MB, private ${(mem.privateKb / 1024).toFixed(1)} MB`,
+      );
       expect(mem.privateKb).toBeGreaterThan(1024);
       expect(mem.privateKb).toBeLessThan(200 * 1024);
     }
@@ -207,7 +216,12 @@ describe('mysqlctl: two instances started in parallel', () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
-    const m = new Mysqld({ uid: 103, env: { logger: silentLogger, dataRoot: db.dataRoot }, port, templateRoot: TEST_TEMPLATE_ROOT });
+    const m = new Mysqld({
+      uid: 103,
+      env: { logger: silentLogger, dataRoot: db.dataRoot },
+      port,
+      templateRoot: TEST_TEMPLATE_ROOT,
+    });
     try {
       await expect(m.init({ timeoutMs: 20_000 })).rejects.toThrow(`port ${port} is already in use`);
     } finally {
@@ -254,7 +268,9 @@ describe('mysqlctl: cold and warm template', () => {
     made.push(warm);
     const r = await warm.init();
     expect(r.templateBuilt).toBe(false);
-    console.log(`[mysqlctl] init+start, cold template (2 in parallel, one install-db): ${coldMs} ms; warm template: ${r.ms} ms`);
+    console.log(
+      `[mysqlctl] init+start, cold template (2 in parallel, one install-db): ${coldMs} ms; warm template: ${r.ms} ms`,
+    );
     expect(await scalar(warm, 'SELECT @@server_id')).toBe(3);
     expect(await exists(path.join(root, '.mysql-template.lock'))).toBe(false);
   });
@@ -271,12 +287,18 @@ describe('vt mysqlctl CLI', () => {
   });
 
   afterAll(async () => {
-    await new Mysqld({ uid: 42, env: { logger: silentLogger, dataRoot: root }, port }).teardown().catch(() => undefined);
+    await new Mysqld({ uid: 42, env: { logger: silentLogger, dataRoot: root }, port })
+      .teardown()
+      .catch(() => undefined);
     await rm(root, { recursive: true, force: true });
   });
 
   it('init, position, shutdown, start, teardown round trip with clear errors', async () => {
-    const init = await vt('init', ['--tablet-uid', '42', '--mysql-port', String(port), '--db-app-password', 's3cret'], env());
+    const init = await vt(
+      'init',
+      ['--tablet-uid', '42', '--mysql-port', String(port), '--db-app-password', 's3cret'],
+      env(),
+    );
     expect(init.stderr).toBe('');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain(`initialised tablet 42`);

@@ -59,7 +59,8 @@ export async function startMysqlds(count: number, o: StartMysqldsOptions = {}): 
   const dataRoot = o.dataRoot ?? (await mkdtemp(path.join(os.tmpdir(), 'vt-mysqld-')));
   const env: Env = o.env ?? { logger: silentLogger, dataRoot };
   const baseUid = o.baseUid ?? 100;
-  const ports = o.basePort === undefined ? await freePorts(count) : Array.from({ length: count }, (_, i) => o.basePort! + i);
+  const ports =
+    o.basePort === undefined ? await freePorts(count) : Array.from({ length: count }, (_, i) => o.basePort! + i);
   const instances: Mysqld[] = [];
   // If the test process exits without afterAll, do not leave mysqlds behind. The handler must be synchronous; it
   // signals only a pid whose command line names one of these instances' my.cnf.
@@ -67,7 +68,8 @@ export async function startMysqlds(count: number, o: StartMysqldsOptions = {}): 
     for (const m of instances) {
       try {
         const pid = Number.parseInt(readFileSync(m.paths.pidFile, 'utf8').trim(), 10);
-        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--defaults-file=${m.paths.cnf}`)) process.kill(pid, 'SIGKILL');
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`--defaults-file=${m.paths.cnf}`))
+          process.kill(pid, 'SIGKILL');
       } catch {
         // not running
       }

@@ -2,7 +2,8 @@ import { Command } from '@oclif/core';
 import { dbConfigFlags, dbConfigsFromFlags, instanceFlags, mysqldFromFlags, runVerb } from './init.js';
 
 export default class Position extends Command {
-  static override description = "Print a tablet mysqld's MariaDB GTID position (@@gtid_binlog_pos; empty when nothing was written)";
+  static override description =
+    "Print a tablet mysqld's MariaDB GTID position (@@gtid_binlog_pos; empty when nothing was written)";
 
   static override flags = { ...instanceFlags, ...dbConfigFlags };
 

@@ -13,7 +13,10 @@ export default class Shutdown extends Command {
       if (!(await m.isInitialised())) this.error(`tablet ${m.uid} is not initialised (no ${m.paths.cnf})`, { exit: 1 });
       const r = await m.shutdown({ timeoutMs: parseWaitTime(flags['wait-time']) });
       if (!r.wasRunning) this.log(`mysqld for tablet ${m.uid} is not running`);
-      else this.log(`stopped mysqld for tablet ${m.uid}${r.killed ? ' (killed: it did not stop within --wait-time)' : ''}`);
+      else
+        this.log(
+          `stopped mysqld for tablet ${m.uid}${r.killed ? ' (killed: it did not stop within --wait-time)' : ''}`,
+        );
     });
   }
 }

@@ -12,7 +12,9 @@ export default class Start extends Command {
       const m = await mysqldFromFlags(flags);
       const started = Date.now();
       const pid = await m.start({ timeoutMs: parseWaitTime(flags['wait-time']) });
-      this.log(`started mysqld for tablet ${m.uid} in ${Date.now() - started} ms: pid ${pid} on 127.0.0.1:${m.port}, socket ${m.paths.socket}`);
+      this.log(
+        `started mysqld for tablet ${m.uid} in ${Date.now() - started} ms: pid ${pid} on 127.0.0.1:${m.port}, socket ${m.paths.socket}`,
+      );
     });
   }
 }

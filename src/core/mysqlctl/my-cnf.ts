@@ -14,7 +14,8 @@ export interface MyCnfOptions {
  * MariaDB's 10.11 default sql_mode. Vitess's MySQL default adds ONLY_FULL_GROUP_BY and NO_ZERO_DATE; we keep
  * MariaDB's so that applications see what a plain MariaDB would do (the gate evaluates GROUP BY itself).
  */
-export const DEFAULT_SQL_MODE = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION';
+export const DEFAULT_SQL_MODE =
+  'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION';
 
 /**
  * The generated my.cnf for one tablet's mysqld: `[mysqld]` only, so that nothing is read from other groups, and
@@ -60,7 +61,8 @@ export function renderMyCnf(o: MyCnfOptions): string {
     'skip_slave_start',
     'read_only = 1',
     '',
-    '# durability: ' + (durable ? 'fsync on every commit (--durable)' : 'relaxed for local clusters (use --durable to fsync)'),
+    '# durability: ' +
+      (durable ? 'fsync on every commit (--durable)' : 'relaxed for local clusters (use --durable to fsync)'),
     `innodb_flush_log_at_trx_commit = ${durable ? 1 : 2}`,
     `sync_binlog = ${durable ? 1 : 0}`,
     '',

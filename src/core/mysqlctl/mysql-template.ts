@@ -43,7 +43,9 @@ export async function ensureMysqlTemplate(o: MysqlTemplateOptions): Promise<{ da
       continue;
     }
     if (Date.now() >= deadline) {
-      throw Err.unavailable(`timed out waiting for ${lockFile} (held by pid ${holder ?? '?'}) while building the mysql template`);
+      throw Err.unavailable(
+        `timed out waiting for ${lockFile} (held by pid ${holder ?? '?'}) while building the mysql template`,
+      );
     }
     await sleep(50);
   }
@@ -114,7 +116,11 @@ function runInstallDb(installDb: string, dataDir: string): Promise<void> {
     child.on('error', (e) => reject(Err.unavailable(`cannot run ${installDb}: ${e.message}`)));
     child.on('exit', (code, signal) => {
       if (code === 0) return resolve();
-      const tail = output.split('\n').filter((l) => l.trim() !== '').slice(-20).join('\n');
+      const tail = output
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .slice(-20)
+        .join('\n');
       reject(Err.internal(`${installDb} failed (${signal ?? `exit ${code}`}):\n${tail}`));
     });
   });

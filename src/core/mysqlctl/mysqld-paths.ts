@@ -35,7 +35,8 @@ export function tabletDirName(uid: number): string {
 /** Vitess's default mysqld port for a tablet: 17000 + uid. Throws when that leaves the TCP port range. */
 export function defaultMysqlPort(uid: number): number {
   const port = 17000 + validateUid(uid);
-  if (port > 65535) throw Err.invalidArgument(`tablet uid ${uid} has no default mysql port (17000+uid > 65535); pass one`);
+  if (port > 65535)
+    throw Err.invalidArgument(`tablet uid ${uid} has no default mysql port (17000+uid > 65535); pass one`);
   return port;
 }
 
@@ -52,7 +53,9 @@ export function mysqldPaths(dataRoot: string, uid: number, socket?: string): Mys
   const dir = path.resolve(dataRoot, name);
   const sock = socket !== undefined && socket !== '' ? path.resolve(socket) : path.join(dir, 'mysql.sock');
   if (Buffer.byteLength(sock) > MAX_SOCKET_PATH) {
-    throw Err.invalidArgument(`socket path too long for a unix socket (${Buffer.byteLength(sock)} > ${MAX_SOCKET_PATH} bytes): ${sock}`);
+    throw Err.invalidArgument(
+      `socket path too long for a unix socket (${Buffer.byteLength(sock)} > ${MAX_SOCKET_PATH} bytes): ${sock}`,
+    );
   }
   const prefix = name.replace('_', '-');
   return {

@@ -99,10 +99,14 @@ export class Mysqld {
     const fromCnf = parseMyCnfEndpoints(text);
     const m = new Mysqld({ ...opts, port: opts.port ?? fromCnf.port, socket: opts.socket ?? fromCnf.socket });
     if (fromCnf.port !== undefined && m.port !== fromCnf.port) {
-      throw Err.invalidArgument(`${m.paths.cnf} sets port ${fromCnf.port}, not ${m.port}; teardown and init again to change it`);
+      throw Err.invalidArgument(
+        `${m.paths.cnf} sets port ${fromCnf.port}, not ${m.port}; teardown and init again to change it`,
+      );
     }
     if (fromCnf.socket !== undefined && m.paths.socket !== fromCnf.socket) {
-      throw Err.invalidArgument(`${m.paths.cnf} sets socket ${fromCnf.socket}, not ${m.paths.socket}; teardown and init again to change it`);
+      throw Err.invalidArgument(
+        `${m.paths.cnf} sets socket ${fromCnf.socket}, not ${m.paths.socket}; teardown and init again to change it`,
+      );
     }
     return m;
   }
@@ -147,9 +151,13 @@ export class Mysqld {
       await mkdir(this.paths.dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new VtError('ALREADY_EXISTS', `tablet ${this.uid} is already initialised in ${this.paths.dir}; use start`, {
-          reason: 'AlreadyInitialised',
-        });
+        throw new VtError(
+          'ALREADY_EXISTS',
+          `tablet ${this.uid} is already initialised in ${this.paths.dir}; use start`,
+          {
+            reason: 'AlreadyInitialised',
+          },
+        );
       }
       throw Err.internal(`cannot create ${this.paths.dir}: ${(e as Error).message}`, e);
     }
@@ -234,14 +242,22 @@ export class Mysqld {
   }
 
   /**
-   * Waits until the running mysqld accepts connections on its socket. Throws UNAVAILABLE with the error.log
-   * tail when it is not running or not ready within timeoutMs.
+   * Waits until this instance's mysqld accepts connections on its socket (e.g. one started by another process).
+   * Throws UNAVAILABLE with the error.log tail when it is not running (for 1 s in a row, so that a mysqld that has
+   * not written its pid file yet counts as starting) or not ready within timeoutMs.
    */
   async waitReady(timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<void> {
+    let notRunningSince: number | undefined;
     let gone = false;
-    const ready = await this.pollReady(timeoutMs, () => gone, async () => {
-      gone = !(await this.isRunning());
-    });
+    const ready = await this.pollReady(
+      timeoutMs,
+      () => gone,
+      async () => {
+        if (await this.isRunning()) notRunningSince = undefined;
+        else notRunningSince ??= Date.now();
+        gone = notRunningSince !== undefined && Date.now() - notRunningSince >= 1_000;
+      },
+    );
     if (!ready) {
       const tail = await readLogTail(this.paths.errorLog, 0, 20);
       throw startFailure(this.uid, this.port, gone ? 'mysqld is not running' : `not ready after ${timeoutMs} ms`, tail);

@@ -86,7 +86,10 @@ export async function readLogTail(file: string, fromOffset = 0, maxLines = 20): 
     const start = Math.max(fromOffset > size ? 0 : fromOffset, size - 65536);
     const buf = Buffer.alloc(size - start);
     await fh.read(buf, 0, buf.length, start);
-    const lines = buf.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+    const lines = buf
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     return lines.slice(-maxLines);
   } finally {
     await fh.close();

@@ -10,7 +10,9 @@ describe('startFailure', () => {
     const e = startFailure(100, 17100, 'exit code 1', tail);
     expect(e.code).toBe('UNAVAILABLE');
     expect(e.reason).toBe('MysqldStartFailed');
-    expect(e.message.split('\n')[0]).toBe('mysqld for tablet 100 failed to start: port 17100 is already in use (exit code 1)');
+    expect(e.message.split('\n')[0]).toBe(
+      'mysqld for tablet 100 failed to start: port 17100 is already in use (exit code 1)',
+    );
     expect(e.message).toContain('Aborting');
   });
 

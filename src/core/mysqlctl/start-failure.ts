@@ -3,7 +3,10 @@ import { VtError } from '../errors/index.js';
 /** Log lines that name a cause an operator can act on, and the one-line explanation we lead with. */
 const KNOWN_CAUSES: readonly (readonly [RegExp, (port: number) => string])[] = [
   [/Address already in use|Bind on TCP\/IP port/i, (port) => `port ${port} is already in use`],
-  [/Unable to lock .*ibdata1|Check that you do not already have another mariadbd process/i, () => 'its datadir is in use by another mysqld'],
+  [
+    /Unable to lock .*ibdata1|Check that you do not already have another mariadbd process/i,
+    () => 'its datadir is in use by another mysqld',
+  ],
   [/unknown (variable|option)/i, () => 'my.cnf has an option mariadbd does not know'],
   [/No space left on device/i, () => 'the disk is full'],
 ];
