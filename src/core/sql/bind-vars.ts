@@ -29,13 +29,13 @@ export type BindVarType = BindVar['type'];
 export type BindVars = Readonly<Record<string, BindVar>>;
 
 export const bindVar = {
-  null: (): BindVar => ({ type: 'null' }),
-  int: (v: number | bigint | string): BindVar => ({ type: 'int', value: String(v) }),
-  uint: (v: number | bigint | string): BindVar => ({ type: 'uint', value: String(v) }),
-  float: (v: number | string): BindVar => ({ type: 'float', value: String(v) }),
-  decimal: (v: string): BindVar => ({ type: 'decimal', value: v }),
-  string: (v: string): BindVar => ({ type: 'string', value: v }),
-  bytes: (v: Buffer): BindVar => ({ type: 'bytes', value: v }),
+  null: (): ScalarBindVar => ({ type: 'null' }),
+  int: (v: number | bigint | string): ScalarBindVar => ({ type: 'int', value: String(v) }),
+  uint: (v: number | bigint | string): ScalarBindVar => ({ type: 'uint', value: String(v) }),
+  float: (v: number | string): ScalarBindVar => ({ type: 'float', value: String(v) }),
+  decimal: (v: string): ScalarBindVar => ({ type: 'decimal', value: v }),
+  string: (v: string): ScalarBindVar => ({ type: 'string', value: v }),
+  bytes: (v: Buffer): ScalarBindVar => ({ type: 'bytes', value: v }),
   tuple: (values: readonly ScalarBindVar[]): BindVar => ({ type: 'tuple', values }),
 } as const;
 
@@ -92,9 +92,7 @@ function badValue(type: string, v: unknown): Error {
   return Err.invalidArgument(`invalid ${type} bind variable value: ${JSON.stringify(String(v)).slice(0, 60)}`);
 }
 
-// eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /[\0\n\r\x1a'"\\]/;
-// eslint-disable-next-line no-control-regex
 const ESCAPE_ALL = /[\0\n\r\x1a'"\\]/g;
 const ESCAPES: Readonly<Record<string, string>> = {
   '\0': '\\0',
