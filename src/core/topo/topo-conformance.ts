@@ -1,9 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VtError } from '../errors/index.js';
-import type { TopoConn, WatchEvent } from './topo-conn.js';
+import type { TopoConn } from './topo-conn.js';
 import type { OpenTopoOptions } from './topo-factory.js';
+import {
+  bump,
+  buf,
+  collect,
+  exitCode,
+  isSubsequence,
+  reasonOf,
+  sleep,
+  spawnChild,
+  spawnLockHolder,
+  waitForLine,
+  withTimeout,
+} from './testdata/conformance-helpers.js';
 import { incrementLoop } from './testdata/increment-loop.js';
 
 /** One backend instance under test, fresh for every test. */
@@ -21,9 +32,6 @@ export interface TopoUnderTest {
   /** True when the backend may coalesce consecutive watch changes (local's polling fallback). */
   readonly watchMayCoalesce?: boolean;
 }
-
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const LOCK_HOLDER = fileURLToPath(new URL('./testdata/lock-holder.ts', import.meta.url));
 
 /**
  * The topology conformance suite: every backend must pass it unchanged. Registers a vitest `describe` block;
@@ -399,89 +407,4 @@ export function runTopoConformance(name: string, makeConn: () => Promise<TopoUnd
       }, 60_000);
     });
   });
-}
-
-function spawnChild(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', LOCK_HOLDER, ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-/** Starts testdata/lock-holder.ts and resolves once it printed "locked". */
-async function spawnLockHolder(options: OpenTopoOptions, lockPath: string): Promise<ChildProcess> {
-  const child = spawnChild([JSON.stringify({ options, lockPath, purpose: 'lock-holder test' })]);
-  await waitForLine(child, 'locked');
-  return child;
-}
-
-function waitForLine(child: ChildProcess, line: string): Promise<void> {
-  return withTimeout(
-    new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.split('\n').includes(line)) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`child exited early with ${code}: ${out}`)));
-    }),
-    15_000,
-  );
-}
-
-async function collect(
-  changes: AsyncIterable<WatchEvent>,
-  until: (seen: WatchEvent[]) => boolean = () => false,
-): Promise<WatchEvent[]> {
-  const seen: WatchEvent[] = [];
-  for await (const ev of changes) {
-    seen.push(ev);
-    if (until(seen)) break;
-  }
-  return seen;
-}
-
-function isSubsequence(sub: string[], of: string[]): boolean {
-  let j = 0;
-  for (const s of sub) {
-    while (j < of.length && of[j] !== s) j++;
-    if (j === of.length) return false;
-    j++;
-  }
-  return true;
-}
-
-async function reasonOf(p: Promise<unknown>): Promise<{ reason: string | undefined; code: string } | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (e) {
-    if (!(e instanceof VtError)) throw e;
-    return { reason: e.reason, code: e.code };
-  }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** A version string that differs from `v` (versions are opaque; this only needs to be wrong). */
-function bump(v: string): string {
-  return /^\d+$/.test(v) ? String(Number(v) + 1000) : `${v}x`;
-}
-
-function buf(s: string): Buffer {
-  return Buffer.from(s);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
