@@ -25,6 +25,8 @@ export class ResultWriter {
   private fields: readonly Field[] | null = null;
   private pending: OkEvent | null = null;
   private pendingIsResultSet = false;
+  /** Session status when the pending result ended (the handler may change it before the next event). */
+  private pendingStatus = 0;
   private started = false;
 
   constructor(
@@ -43,15 +45,13 @@ export class ResultWriter {
         return;
       case 'fields':
         if (this.fields !== null) {
-          this.pending = EMPTY_OK;
-          this.pendingIsResultSet = true;
+          this.hold(EMPTY_OK, true);
           this.writeEnd(true);
         }
         this.writeFields(ev.fields);
         return;
       case 'ok':
-        this.pending = ev;
-        this.pendingIsResultSet = this.fields !== null;
+        this.hold(ev, this.fields !== null);
         this.fields = null;
         return;
     }
@@ -60,14 +60,10 @@ export class ResultWriter {
   /** Writes the last terminator (an empty stream is one plain OK). */
   finish(): void {
     if (this.fields !== null) {
-      this.pending = EMPTY_OK;
-      this.pendingIsResultSet = true;
+      this.hold(EMPTY_OK, true);
       this.fields = null;
     }
-    if (this.pending === null && !this.started) {
-      this.pending = EMPTY_OK;
-      this.pendingIsResultSet = false;
-    }
+    if (this.pending === null && !this.started) this.hold(EMPTY_OK, false);
     if (this.pending !== null) this.writeEnd(false);
   }
 
@@ -79,6 +75,12 @@ export class ResultWriter {
     this.w.abortPacket();
     if (this.pending !== null) this.writeEnd(true);
     this.fields = null;
+  }
+
+  private hold(ev: OkEvent, isResultSet: boolean): void {
+    this.pending = ev;
+    this.pendingIsResultSet = isResultSet;
+    this.pendingStatus = this.statusBits(ev.statusFlags ?? 0);
   }
 
   private writeFields(fields: readonly Field[]): void {
@@ -113,7 +115,7 @@ export class ResultWriter {
   private writeEnd(more: boolean): void {
     const ev = this.pending!;
     this.pending = null;
-    const status = this.statusBits((ev.statusFlags ?? 0) | (more ? ServerStatus.MORE_RESULTS_EXISTS : 0));
+    const status = this.pendingStatus | (more ? ServerStatus.MORE_RESULTS_EXISTS : 0);
     const warnings = ev.warnings ?? 0;
     if (this.pendingIsResultSet && !this.deprecateEof) {
       writeEof(this.w, warnings, status);
