@@ -8,6 +8,7 @@ import { VtError } from '../errors/index.js';
  *   F64                        8 bytes LE (every other number, including -0, NaN, Infinity)
  *   BIG64                      8 bytes signed LE (bigint in int64 range); BIGSTR: varint length + decimal ASCII
  *   STR8 / STR32               1-byte / 4-byte LE UTF-8 length, then bytes
+ *   ASCII8                     like STR8, for strings known to be ASCII (decoded without UTF-8 work)
  *   BUF                        varint length, then bytes (decoded as a fresh Buffer)
  *   ARR                        varint count, then values
  *   OBJ                        varint count, then (varint key length, UTF-8 key, value) pairs
@@ -26,7 +27,17 @@ const STR8 = 9,
   STR32 = 10,
   BUF = 11,
   ARR = 12,
-  OBJ = 13;
+  OBJ = 13,
+  ASCII8 = 14;
+
+/**
+ * Node's native slice decoders (present on every Buffer, not in @types/node). For short strings they cost
+ * about half of toString(), whose argument handling dominates; decoding rows is mostly short strings.
+ */
+interface NativeSlices {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
 const MAX_DEPTH = 256;
 const MIN_I64 = -(1n << 63n);
 const MAX_I64 = (1n << 63n) - 1n;
@@ -159,6 +170,8 @@ export class BinaryCodec implements Codec {
         }
       }
       if (i < n) p = start + buf.write(s, start, 'utf8');
+      // UTF-8 length equals UTF-16 length exactly when every character is ASCII.
+      if (p - start === n) buf[this.pos] = ASCII8;
       buf[this.pos + 1] = p - start;
       this.pos = p;
       return;
@@ -249,11 +262,17 @@ class Reader {
         if (!/^-?\d+$/.test(s)) throw malformed('bad bigint');
         return BigInt(s);
       }
+      case ASCII8: {
+        this.need(1);
+        const n = buf[this.pos++]!;
+        this.need(n);
+        return (buf as unknown as NativeSlices).latin1Slice(this.pos, (this.pos += n));
+      }
       case STR8: {
         this.need(1);
         const n = buf[this.pos++]!;
         this.need(n);
-        return buf.toString('utf8', this.pos, (this.pos += n));
+        return (buf as unknown as NativeSlices).utf8Slice(this.pos, (this.pos += n));
       }
       case STR32: {
         this.need(4);

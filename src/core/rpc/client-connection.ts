@@ -54,6 +54,13 @@ export class ClientConnection {
           this.calls.get(f.id)?.onFrame(f);
         },
         onClose: (err) => this.onClose(err),
+        onProtocolError: (err, rejected) => {
+          // A reply over our frame limit fails its own call with the precise error; the rest get UNAVAILABLE.
+          const p = rejected === undefined ? undefined : this.calls.get(rejected.id);
+          if (p === undefined) return;
+          this.calls.delete(rejected!.id);
+          p.onClose(err);
+        },
       },
       { maxFrameSize: deps.maxFrameSize, logger: deps.logger, peer: deps.addr },
     );
@@ -221,7 +228,9 @@ export class ClientConnection {
     return done;
   }
 
+  /** Fails in-flight calls with UNAVAILABLE now, then closes the socket after flushing queued frames. */
   close(): void {
+    this.failAll(new VtError('UNAVAILABLE', `rpc: client for ${this.deps.addr} closed`));
     this.conn.end();
   }
 
@@ -239,15 +248,20 @@ export class ClientConnection {
   }
 
   private onClose(err: VtError | undefined): void {
-    this.closeError = new VtError(
+    this.closeError ??= new VtError(
       'UNAVAILABLE',
       err === undefined
         ? `rpc: connection to ${this.deps.addr} closed`
         : `rpc: connection to ${this.deps.addr} lost: ${err.message}`,
     );
+    this.failAll(this.closeError);
+  }
+
+  private failAll(err: VtError): void {
+    this.closeError ??= err;
     const pending = [...this.calls.values()];
     this.calls.clear();
-    for (const p of pending) p.onClose(this.closeError);
+    for (const p of pending) p.onClose(err);
   }
 }
 

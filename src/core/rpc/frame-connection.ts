@@ -53,6 +53,8 @@ export class FrameConnection {
       (f) => handler.onFrame(f),
     );
     socket.setNoDelay(true);
+    // Notice a peer that vanished without a FIN (power loss, partition) eventually; deadlines cover the rest.
+    socket.setKeepAlive(true, 10_000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.wakeDrainWaiters());
     socket.on('error', (err) => {

@@ -141,6 +141,40 @@ describe('RPC failure handling', () => {
     await expect(big.call('test.Echo', 'again')).resolves.toBe('again');
   });
 
+  it('a reply over the client frame limit fails that call with RESOURCE_EXHAUSTED; others get UNAVAILABLE', async () => {
+    const server = new RpcServer(testEnv());
+    server.register('test.Big', () => Buffer.alloc(4096));
+    server.register('test.Slow', () => sleep(200).then(() => 'late'));
+    const { port } = await server.listen(0, '127.0.0.1');
+    cleanups.push(() => server.close());
+    const client = new RpcClient(testEnv({ logger: recordingLogger() }), {
+      host: '127.0.0.1',
+      port,
+      maxFrameSize: 1024,
+    });
+    cleanups.push(() => client.close());
+    const slow = client.call('test.Slow', {}).catch((e: unknown) => e);
+    await expect(client.call('test.Big', {})).rejects.toMatchObject({
+      code: 'RESOURCE_EXHAUSTED',
+      message: expect.stringContaining('exceeds the maximum frame size of 1024'),
+    });
+    expect(await slow).toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('client close fails in-flight calls at once', async () => {
+    const server = new RpcServer(testEnv());
+    server.register('test.Hang', () => new Promise(() => {}));
+    const { port } = await server.listen(0, '127.0.0.1');
+    cleanups.push(() => server.close());
+    const client = new RpcClient(testEnv(), { host: '127.0.0.1', port });
+    const p = client.call('test.Hang', {}).catch((e: unknown) => e);
+    await waitFor(() => server.connectionCount === 1);
+    client.close();
+    expect(await p).toMatchObject({ code: 'UNAVAILABLE', message: expect.stringContaining('closed') });
+    await expect(client.call('test.Hang', {})).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await waitFor(() => server.connectionCount === 0);
+  });
+
   it('garbage bytes close that connection, are logged, and the server keeps serving', async () => {
     const logger = recordingLogger();
     const server = new RpcServer(testEnv({ logger }));
