@@ -7,7 +7,8 @@ import type { Logger } from '../env/logger.js';
 import { isProcessAlive, readPidFile } from './process-utils.js';
 
 export interface MysqlTemplateOptions {
-  readonly dataRoot: string;
+  /** Directory that holds `.mysql-template` (normally the data root). */
+  readonly root: string;
   /** mariadb-install-db binary. */
   readonly installDb: string;
   readonly logger: Logger;
@@ -16,7 +17,7 @@ export interface MysqlTemplateOptions {
 }
 
 /**
- * An initialised, never-started datadir under `$VTDATAROOT/.mysql-template/data`, built once per data root by
+ * An initialised, never-started datadir under `<root>/.mysql-template/data`, built once per root by
  * mariadb-install-db (~1 s) and copied for each instance (~0.1 s).
  *
  * Concurrency: builders serialise on `.mysql-template.lock` (O_EXCL file holding the builder's pid; a lock whose
@@ -25,7 +26,7 @@ export interface MysqlTemplateOptions {
  * Returns the template's data directory and whether this call built it.
  */
 export async function ensureMysqlTemplate(o: MysqlTemplateOptions): Promise<{ dataDir: string; built: boolean }> {
-  const root = path.resolve(o.dataRoot);
+  const root = path.resolve(o.root);
   const templateDir = path.join(root, '.mysql-template');
   const dataDir = path.join(templateDir, 'data');
   if (await exists(dataDir)) return { dataDir, built: false };

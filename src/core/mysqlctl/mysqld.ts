@@ -164,7 +164,7 @@ export class Mysqld {
     try {
       const extra = this.opts.extraMyCnf === undefined ? undefined : await readExtraCnf(this.opts.extraMyCnf);
       const template = await ensureMysqlTemplate({
-        dataRoot: this.opts.templateRoot ?? this.opts.dataRoot ?? this.env.dataRoot,
+        root: this.opts.templateRoot ?? this.opts.dataRoot ?? this.env.dataRoot,
         installDb: this.opts.installDbBinary ?? (await findBinary('mariadb-install-db')),
         logger: this.env.logger,
       });
