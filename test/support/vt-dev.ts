@@ -1,0 +1,18 @@
+/**
+ * Runs the vt CLI straight from TypeScript sources (node --import tsx test/support/vt-dev.ts ctl ...).
+ *
+ * Why not bin/dev.js: oclif resolves commands through oclif.manifest.json and dist/ whenever they exist (a
+ * local `npm run build` leaves both), and its dev-mode mapping back to src/ needs ts-node, which is not
+ * installed; so bin/dev.js can run stale compiled commands or miss new ones. Here the root plugin is built
+ * with the manifest ignored and its command directory pointed at src/commands, loaded through tsx.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { execute, Plugin } from '@oclif/core';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const pjson = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'));
+pjson.oclif = { ...pjson.oclif, commands: './src/commands' };
+const plugin = new Plugin({ root, isRoot: true, ignoreManifest: true, pjson });
+await plugin.load();
+await execute({ args: process.argv.slice(2), loadOptions: { root, plugins: new Map([[plugin.name, plugin]]) } });
