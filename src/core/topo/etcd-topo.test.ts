@@ -81,6 +81,37 @@ describe('EtcdTopo specifics', () => {
     await new Promise((r) => server.close(r));
   });
 
+  it('a watch throws Unavailable when etcd goes away, and re-watching fails Unavailable', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vt-etcd-down-'));
+    const doomed = await startEtcd({ dataDir: join(dir, 'data') });
+    const topo = new EtcdTopo({ hosts: [doomed.address], root: '/w', env: testEnv(), callTimeoutMs: 2_000 });
+    try {
+      await topo.create('/k', Buffer.from('1'));
+      const w = await topo.watch('/k');
+      const v2 = await topo.update('/k', Buffer.from('2'));
+      const seen: string[] = [];
+      const reader = (async () => {
+        for await (const ev of w.changes) {
+          seen.push(ev.kind === 'changed' ? `${ev.value.toString()}@${ev.version}` : ev.kind);
+          if (seen.length === 1) await doomed.stop();
+        }
+      })();
+      const t0 = Date.now();
+      const err = await reader.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(seen).toEqual([`2@${v2}`]);
+      expect((err as VtError).reason).toBe('Unavailable');
+      expect(Date.now() - t0).toBeLessThan(5_000);
+      expect(((await topo.watch('/k').catch((e: unknown) => e)) as VtError).reason).toBe('Unavailable');
+    } finally {
+      await topo.close();
+      await doomed.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps values under <root><path> and locks outside the value tree', async () => {
     const a = new EtcdTopo({ hosts: [etcd.address], root: '/vitess/cellA', env: testEnv() });
     const b = new EtcdTopo({ hosts: [etcd.address], root: '/vitess/cellB', env: testEnv() });

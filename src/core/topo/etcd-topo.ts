@@ -159,7 +159,10 @@ export class EtcdTopo implements TopoConn {
     if (this.closed) return;
     this.closed = true;
     for (const stop of [...this.watchStops]) stop();
-    await Promise.all([...this.leases].map((l) => l.revoke().catch(() => l.release())));
+    const revokeTimeout = () => topoUnavailable('lease revoke timed out');
+    await Promise.all(
+      [...this.leases].map((l) => withDeadline(l.revoke(), this.callTimeoutMs, revokeTimeout).catch(() => l.release())),
+    );
     this.client.close();
   }
 

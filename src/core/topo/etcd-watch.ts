@@ -6,10 +6,9 @@ import { WatchStream } from './watch-stream.js';
 
 /**
  * Watches one etcd key. The initial value comes from a get; the etcd watch starts at that get's revision + 1,
- * so no change in between is missed and none is reported twice. etcd3 re-establishes a dropped watch stream
- * from the last revision it delivered; if etcd can no longer serve that revision (compacted) or the watch
- * fails otherwise, the stream throws Unavailable and the caller re-watches. Establishing the watch is bounded
- * by `deadlineMs`.
+ * so no change in between is missed and none is reported twice. When the watch stream to etcd drops
+ * (server down, connection lost) or etcd refuses it, the changes iterable throws Unavailable after the events
+ * already received, and the caller re-watches. Establishing the watch is bounded by `deadlineMs`.
  */
 export async function watchEtcdKey(
   client: Etcd3,
@@ -55,6 +54,9 @@ function attach(watcher: Watcher, stream: WatchStream, topoPath: string, hosts: 
   watcher.on('put', (kv) => stream.push({ kind: 'changed', value: Buffer.from(kv.value), version: kv.mod_revision }));
   watcher.on('delete', () => stream.push({ kind: 'deleted' }));
   watcher.on('error', (err) => stream.fail(fromEtcdError(err, hosts)));
+  // etcd3 would silently reconnect (forever, with backoff) and resume; we surface the loss instead, so a
+  // consumer learns that etcd is unreachable and re-watches (which fails Unavailable until it is back).
+  watcher.on('disconnected', (err) => stream.fail(fromEtcdError(err, hosts)));
   watcher.on('end', () => stream.fail(topoUnavailable(`etcd watch on ${topoPath} ended`)));
 }
 
