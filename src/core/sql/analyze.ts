@@ -25,9 +25,29 @@ export function analyze(sql: string, tokens?: readonly Token[]): StatementInfo {
     /* leading empty statements */
   }
   if (c.done()) return { kind: 'comment_only', directives };
-  const end = c.endIndex();
+  let end = c.endIndex();
+  if (isCompound(sig, c.i)) {
+    end = sig.length;
+    while (end > c.i && isOp(sig[end - 1], ';')) end--;
+  }
   for (let k = end; k < sig.length; k++) if (!isOp(sig[k], ';')) throw syntaxErrorAt(sql, sig[k]!.start);
   return analyzeAt(c, end, directives);
+}
+
+const ROUTINES = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT']);
+
+/** CREATE PROCEDURE/FUNCTION/TRIGGER/EVENT and BEGIN NOT ATOMIC hold `;` inside their body: one statement. */
+function isCompound(sig: readonly Token[], i: number): boolean {
+  const first = sig[i]!;
+  if (first.kind !== 'keyword') return false;
+  if (first.value === 'BEGIN') return sig[i + 1]?.value === 'NOT' && sig[i + 2]?.value === 'ATOMIC';
+  if (first.value !== 'CREATE') return false;
+  for (let k = i + 1; k < Math.min(sig.length, i + 16); k++) {
+    const t = sig[k]!;
+    if (t.kind === 'keyword' && ROUTINES.has(t.value)) return true;
+    if (t.kind === 'op' && t.value === '(') return false;
+  }
+  return false;
 }
 
 function analyzeAt(c: TokenCursor, end: number, directives: Directives): StatementInfo {
@@ -213,9 +233,8 @@ function updateDelete(c: TokenCursor, from: number, end: number, directives: Dir
   if (kind === 'delete') c.acceptKw('FROM');
   const table = c.tableName();
   const s = scanQuery(c.sql, c.toks, from, end, true);
-  const tables = without(s.tables, ctes);
-  // UPDATE's target list is not introduced by FROM: the scan finds its joins, so add the first target.
-  if (!tables.some((t) => t.name === table.name && t.qualifier === table.qualifier)) tables.unshift(table);
+  // The first target leads; UPDATE's target list is not introduced by FROM, so the scan may not have it.
+  const tables = without([table, ...s.tables], ctes);
   if (kind === 'update') {
     // UPDATE a, b SET ...: the comma-separated targets before SET.
     for (let k = c.i; k < end && !(c.toks[k]!.kind === 'keyword' && c.toks[k]!.value === 'SET'); k++) {

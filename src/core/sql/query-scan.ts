@@ -89,7 +89,7 @@ export function scanQuery(sql: string, toks: readonly Token[], from: number, to:
         if (top && dmlAtTop && !isOp(toks[j + 1], '(')) readTables(sql, toks, j + 1, true, scan.tables);
         break;
       case 'JOIN':
-        readTables(sql, toks, j + 1, false, scan.tables);
+        if (!isKeyword(toks[j - 1], 'FOR')) readTables(sql, toks, j + 1, false, scan.tables); // not USE INDEX FOR JOIN (i)
         break;
       case 'STRAIGHT_JOIN':
         if (j > 0 && (toks[j - 1]!.kind === 'ident' || toks[j - 1]!.kind === 'quoted_ident' || isOp(toks[j - 1], ')'))) {
@@ -136,7 +136,7 @@ export function scanQuery(sql: string, toks: readonly Token[], from: number, to:
   }
   // INTO before FROM (`SELECT a INTO @x FROM t`) is not trailing: the limit then goes at the end.
   if (intoIdx >= 0 && (fromIdx < 0 || intoIdx > fromIdx) && (trailing < 0 || intoIdx < trailing)) trailing = intoIdx;
-  if (trailing >= 0) scan.limitInsertAt = toks[trailing]!.start;
+  if (trailing > from) scan.limitInsertAt = toks[trailing - 1]!.end;
   else if (last >= from) scan.limitInsertAt = toks[last]!.end;
   if (firstSelect >= 0) scan.selectExprs = selectExprs(sql, toks, firstSelect + 1, to);
   return scan;

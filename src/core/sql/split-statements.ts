@@ -1,12 +1,17 @@
 import { Lexer } from './sql-lexer.js';
-import { isComment } from './token.js';
+import { isComment, type Token } from './token.js';
+
+const ROUTINES = new Set(['PROCEDURE', 'FUNCTION', 'TRIGGER', 'EVENT']);
+const END_OF_UNCOUNTED = new Set(['IF', 'LOOP', 'WHILE', 'REPEAT']);
 
 /**
  * Splits a multi-statement COM_QUERY on top-level `;` (never inside strings, quoted identifiers or comments).
  * Each piece is the trimmed source text without its `;`. Pieces with no tokens are dropped, and so are pieces
  * holding only comments, except when the input has nothing else (so `/* ping *\/` still yields one statement,
  * which `analyze` reports as comment_only). A comment before a statement stays with it (its `/*vt+ *\/`
- * directives apply). Throws VtError 1064 when the input does not lex.
+ * directives apply). Compound bodies are kept whole, as mysqld parses them: inside CREATE PROCEDURE / FUNCTION
+ * / TRIGGER / EVENT and MariaDB's `BEGIN NOT ATOMIC`, a `;` between BEGIN (or CASE) and its END does not split.
+ * Throws VtError 1064 when the input does not lex.
  */
 export function splitStatements(sql: string): string[] {
   if (sql.indexOf(';') < 0) {
@@ -16,24 +21,46 @@ export function splitStatements(sql: string): string[] {
   const out: string[] = [];
   let commentOnly: string | undefined;
   let pieceStart = 0;
-  let hasCode = false;
+  let first: Token | undefined; // first code token of the current piece
+  let compound = false; // the piece can hold BEGIN ... END blocks
+  let depth = 0;
+  let prev: Token | undefined;
   let hasAny = false;
   const lx = new Lexer(sql);
   const flush = (end: number): void => {
     const text = sql.slice(pieceStart, end).trim();
-    if (hasCode) out.push(text);
+    if (first !== undefined) out.push(text);
     else if (hasAny && commentOnly === undefined) commentOnly = text;
-    hasCode = false;
+    first = undefined;
+    compound = false;
+    depth = 0;
     hasAny = false;
   };
   for (let t = lx.next(); t !== undefined; t = lx.next()) {
-    if (t.kind === 'op' && t.value === ';') {
+    if (isComment(t)) {
+      hasAny = true;
+      continue;
+    }
+    if (t.kind === 'op' && t.value === ';' && depth === 0) {
       flush(t.start);
       pieceStart = t.end;
-    } else {
-      hasAny = true;
-      if (!isComment(t)) hasCode = true;
+      prev = undefined;
+      continue;
     }
+    hasAny = true;
+    if (t.kind === 'keyword') {
+      const afterEnd = prev?.kind === 'keyword' && prev.value === 'END';
+      if (first === undefined) first = t;
+      else if (!compound && ROUTINES.has(t.value) && first.value === 'CREATE') compound = true;
+      else if (!compound && t.value === 'ATOMIC' && first.value === 'BEGIN' && prev?.value === 'NOT') compound = true;
+      if (compound) {
+        if (t.value === 'BEGIN' || (t.value === 'CASE' && !afterEnd)) depth++;
+        else if (t.value === 'END' && depth > 0) depth--;
+        else if (END_OF_UNCOUNTED.has(t.value) && afterEnd) depth++; // END IF / END LOOP...: that END closed no BEGIN
+      }
+      if (compound && t.value === 'ATOMIC' && first.value === 'BEGIN') depth++; // the outer BEGIN of BEGIN NOT ATOMIC
+    } else if (first === undefined) first = t;
+    prev = t;
   }
   flush(sql.length);
   if (out.length === 0 && commentOnly !== undefined) out.push(commentOnly);

@@ -300,6 +300,12 @@ export class Lexer {
     }
     const nameStart = i;
     while (i < s.length && isVarPart(s.charCodeAt(i))) i++;
+    if (sys && s.charCodeAt(i) === BT && (i === nameStart || s.charCodeAt(i - 1) === 46)) {
+      // @@`name` / @@session.`name`
+      const prefix = s.slice(nameStart, i);
+      const q = this.scanQuotedIdent(i);
+      return this.tok('sysvar', start, prefix + q.value);
+    }
     if (i === nameStart) {
       if (sys) throw syntaxErrorAt(s, start);
       return this.op(start, 1);

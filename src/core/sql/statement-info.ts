@@ -72,7 +72,10 @@ export interface SelectInfo extends Base {
   readonly union: boolean;
   /** The statement-level (top nesting level) LIMIT, if any. */
   readonly limit?: LimitInfo;
-  /** Where ` limit N` goes when `limit` is absent: before FOR UPDATE / LOCK IN SHARE MODE / a trailing INTO, else after the last token. */
+  /**
+   * Where to insert ` limit N` when `limit` is absent: the end of the last token before FOR UPDATE / LOCK IN
+   * SHARE MODE / a trailing INTO, else the end of the last token (so trailing comments stay after it).
+   */
   readonly limitInsertAt: number;
   readonly forUpdate: boolean;
   readonly lockInShareMode: boolean;
