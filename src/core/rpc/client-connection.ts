@@ -4,7 +4,7 @@ import type { Logger } from '../env/logger.js';
 import { ClientStream } from './client-stream.js';
 import type { Codec } from './codec.js';
 import { FrameConnection } from './frame-connection.js';
-import { decodePreface, encodePreface, FLAG_STREAM, FrameType, type Frame } from './frame.js';
+import { decodePreface, encodePreface, FLAG_STREAM, FrameType, MAX_TIMEOUT_MS, type Frame } from './frame.js';
 import { decodeWireError } from './wire-error.js';
 
 export interface ClientConnectionDeps {
@@ -107,7 +107,7 @@ export class ClientConnection {
 
   /** Opens a server stream now; items arrive through the returned ClientStream. */
   openStream(method: string, req: unknown, opts: ConnCallOptions): ClientStream {
-    const window = Math.max(1, opts.window ?? 64);
+    const window = Math.min(0xffffffff, Math.max(1, Math.floor(opts.window ?? 64) || 1));
     let id = 0;
     const stream = new ClientStream(
       window,
@@ -187,7 +187,7 @@ export class ClientConnection {
     }
     const header = Buffer.from(prefix);
     const timeout = opts.deadline === undefined ? 0 : Math.max(1, Math.ceil(opts.deadline - Date.now()));
-    header.writeUInt32BE(Math.min(timeout, 0xffffffff), 0);
+    header.writeUInt32BE(Math.min(timeout, MAX_TIMEOUT_MS), 0);
     header.writeUInt32BE(flags & FLAG_STREAM ? (opts.window ?? 0) : 0, 4);
     const id = this.allocId();
     this.calls.set(id, pending);

@@ -76,7 +76,7 @@ export class ClientStream {
 
   private took(): void {
     // Grant credit in batches of half the window: one Credit frame per window/2 items, never a stall.
-    if (++this.consumed * 2 >= this.window) {
+    if (++this.consumed * 2 >= this.window && !this.finished) {
       this.credit(this.consumed);
       this.consumed = 0;
     }

@@ -37,6 +37,8 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 export const FLAG_STREAM = 1;
 
 export const HEADER_SIZE = 10;
+/** Longest deadline honoured (Node timers overflow beyond it); longer ones are clamped to it (~24.8 days). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 export const DEFAULT_MAX_FRAME_SIZE = 64 * 1024 * 1024;
 
 export function encodePreface(codecId: number): Buffer {

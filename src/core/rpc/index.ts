@@ -1,3 +1,9 @@
+/**
+ * vt's RPC between gate, ctl and tablets: framed, multiplexed calls over one TCP (or TLS) connection per
+ * client/server pair. Wire format in frame.ts; unary and server-streaming methods; per-call deadlines and
+ * cancellation that reach the server handler's AbortSignal; per-stream credit flow control; errors travel as
+ * VtError. Declare services with defineService() to get a typed server binding and client.
+ */
 export { RpcServer, type RpcServerOptions } from './rpc-server.js';
 export {
   RpcClient,

@@ -5,7 +5,7 @@ import type { Env } from '../env/env.js';
 import { BinaryCodec } from './binary-codec.js';
 import { cancelledError, ClientConnection, deadlineError, type ConnCallOptions } from './client-connection.js';
 import type { Codec } from './codec.js';
-import { DEFAULT_MAX_FRAME_SIZE } from './frame.js';
+import { DEFAULT_MAX_FRAME_SIZE, MAX_TIMEOUT_MS } from './frame.js';
 import type { RpcClientTlsOptions } from './tls-options.js';
 
 export interface RpcClientOptions {
@@ -181,9 +181,12 @@ export class RpcClient implements RpcCaller {
   }
 }
 
+/** A non-finite timeout means none; a negative one has already expired; huge ones are clamped. */
 function resolveOptions(opts: CallOptions): ConnCallOptions {
-  if (opts.timeoutMs === undefined) return opts;
-  return { signal: opts.signal, timeoutMs: opts.timeoutMs, deadline: Date.now() + opts.timeoutMs };
+  const t = opts.timeoutMs;
+  if (t === undefined || !Number.isFinite(t)) return { signal: opts.signal };
+  const timeoutMs = Math.min(MAX_TIMEOUT_MS, Math.max(0, t));
+  return { signal: opts.signal, timeoutMs, deadline: Date.now() + timeoutMs };
 }
 
 /** `p`, unless the call's signal or deadline fires first. */

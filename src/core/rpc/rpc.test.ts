@@ -189,6 +189,11 @@ describe('RpcServer + RpcClient', () => {
     await waitFor(() => seen.aborted.some((a) => a.method === 'test.Wait' && a.code === 'DEADLINE_EXCEEDED'));
   });
 
+  it('clamps huge timeouts instead of letting timers overflow into an immediate deadline', async () => {
+    await expect(client.call('test.Delay', { i: 1, ms: 20 }, { timeoutMs: 1e12 })).resolves.toEqual({ i: 1 });
+    await expect(client.call('test.Delay', { i: 2, ms: 1 }, { timeoutMs: Infinity })).resolves.toEqual({ i: 2 });
+  });
+
   it('applies the deadline to a whole stream', async () => {
     const err = await (async () => {
       for await (const _ of client.stream('test.Endless', {}, { timeoutMs: 50 })) await sleep(1);

@@ -3,7 +3,7 @@ import { VtError } from '../errors/index.js';
 import type { Logger } from '../env/logger.js';
 import type { Codec } from './codec.js';
 import { FrameConnection } from './frame-connection.js';
-import { decodePreface, encodePreface, FLAG_STREAM, FrameType, type Frame } from './frame.js';
+import { decodePreface, encodePreface, FLAG_STREAM, FrameType, MAX_TIMEOUT_MS, type Frame } from './frame.js';
 import type { CallContext, MethodEntry } from './handler.js';
 import { encodeWireError } from './wire-error.js';
 
@@ -130,7 +130,7 @@ export class ServerConnection {
       call.timer = setTimeout(
         () =>
           this.abortCall(id, new VtError('DEADLINE_EXCEEDED', `rpc: ${method}: deadline of ${timeoutMs} ms exceeded`)),
-        timeoutMs,
+        Math.min(timeoutMs, MAX_TIMEOUT_MS),
       );
     }
     const ctx: CallContext = { signal: call.controller.signal, peer: this.peer, method };
@@ -149,6 +149,7 @@ export class ServerConnection {
       const res = await handler(req, ctx);
       if (this.calls.get(id) === call) this.sendValue(id, FrameType.Response, res);
     } catch (err) {
+      this.logUnexpected(ctx, err);
       if (this.calls.get(id) === call) this.sendError(id, err);
     } finally {
       this.release(id, call);
@@ -183,6 +184,7 @@ export class ServerConnection {
       }
     } catch (err) {
       finished = true;
+      this.logUnexpected(ctx, err);
       if (!signal.aborted) this.sendError(id, err);
     } finally {
       this.release(id, call);
@@ -218,6 +220,15 @@ export class ServerConnection {
     }
     this.conn.send(type, id, 0, payload);
     return true;
+  }
+
+  /** VtErrors are expected outcomes; anything else is a handler bug whose stack would be lost on the wire. */
+  private logUnexpected(ctx: CallContext, err: unknown): void {
+    if (err instanceof VtError) return;
+    this.deps.logger.warn(
+      { method: ctx.method, peer: ctx.peer, err: err instanceof Error ? (err.stack ?? err.message) : String(err) },
+      'rpc: handler failed with a non-VtError',
+    );
   }
 
   private sendError(id: number, err: unknown): void {
