@@ -81,6 +81,19 @@ if [ -f oclif.manifest.json ] && [ -z "$(find src/commands -name '*.ts' -newer o
     js=$(cd "$tmp/cwd" && node "$repo/bin/run.js" $args 2>&1)
     if [ "$mine" = "$js" ]; then pass "vt $args same as bin/run.js"; else fail "vt $args differs from bin/run.js"; diff <(echo "$mine") <(echo "$js") | head -20; fi
   done
+  # Every command's own help (flags, args, aliases, defaults) from the build-time manifest, too.
+  differ=
+  ids=$(node -p "Object.keys(require('./oclif.manifest.json').commands).map((id) => id.replaceAll(':', ' ')).join('\\n')")
+  while read -r id; do
+    # shellcheck disable=SC2086
+    run "parity-cmd" "$vt" $id --help
+    mine=$out
+    # shellcheck disable=SC2086
+    js=$(cd "$tmp/cwd" && node "$repo/bin/run.js" $id --help 2>&1)
+    [ "$mine" = "$js" ] || differ="$differ, $id"
+  done <<<"$ids"
+  n=$(wc -l <<<"$ids")
+  if [ -z "$differ" ]; then pass "vt <command> --help same as bin/run.js for all $n commands"; else fail "vt <command> --help differs from bin/run.js for: ${differ#, }"; fi
 else
   skip "help parity with bin/run.js (oclif.manifest.json missing or older than src/commands: run npm run build)"
 fi
