@@ -121,6 +121,42 @@ describe('QueryEngine against a real mariadbd', () => {
     expect(streamed!.fields[0]!.name).toBe('id');
   });
 
+  it('streams in batches, inside transactions too, and kills a stream the consumer abandons', async () => {
+    const kinds: string[] = [];
+    for await (const ev of qe.streamExecute({ sql: 'select id from big' })) kinds.push(ev.kind);
+    expect(kinds[0]).toBe('fields');
+    expect(kinds.filter((k) => k === 'rows').length).toBeGreaterThan(1);
+    expect(kinds.at(-1)).toBe('ok');
+
+    const tx = await qe.begin();
+    await qe.execute({ sql: "insert into t (id, v) values (6, 'tx')", options: { transactionId: tx } });
+    const [inTx] = await collectResults(qe.streamExecute({ sql: 'select v from t where id = 6', options: { transactionId: tx } }));
+    expect(inTx!.rows).toEqual([['tx']]);
+    await qe.rollback(tx);
+
+    // A 100M-row cross join: breaking after the first batch must kill it, not read it to the end.
+    const started = Date.now();
+    let batches = 0;
+    for await (const ev of qe.streamExecute({ sql: 'select a.id, b.id from big a, big b' })) {
+      if (ev.kind === 'rows' && ++batches === 2) break;
+    }
+    expect(Date.now() - started).toBeLessThan(3000);
+    const root = await mysqld.rootConnection();
+    try {
+      const [rows] = await root.query("select id from information_schema.processlist where info like 'select a.id, b.id%'");
+      expect(rows).toEqual([]);
+    } finally {
+      await root.end();
+    }
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const aborted = await failure(collectResults(qe.streamExecute({ sql: 'select sleep(5)', options: { signal: ac.signal } })));
+    expect(aborted.errno).toBe(1317);
+    expect(qe.vars().pools.stream.inUse).toBe(0);
+    const [again] = await collectResults(qe.streamExecute({ sql: 'select 3' }));
+    expect(again!.rows).toEqual([['3']]);
+  });
+
   it('kills a query past its timeout with 1317/70100 and keeps the pool healthy', async () => {
     const started = Date.now();
     const e = await failure(qe.execute({ sql: 'select sleep(5)', options: { queryTimeoutMs: 200 } }));

@@ -1,7 +1,15 @@
 import { Err, VtError } from '../errors/index.js';
-import type { DbConn } from './db-conn.js';
 
-export interface ConnPoolOptions {
+/** What the pool needs of a connection (DbConn in production). */
+export interface PoolableConn {
+  /** The server closed it or it was killed/destroyed: never hand it out again. */
+  readonly isClosed: boolean;
+  /** Last hand-out/use time (ms since epoch), for the idle timeout. */
+  lastUsed: number;
+  close(): void;
+}
+
+export interface ConnPoolOptions<C extends PoolableConn> {
   /** Name in stats and logs: 'query', 'stream', 'transaction'. */
   readonly name: string;
   readonly capacity: number;
@@ -12,7 +20,7 @@ export interface ConnPoolOptions {
   /** Idle connections unused this long are closed; 0 keeps them. */
   readonly idleTimeoutMs: number;
   /** Opens one mysqld connection; fails with VtError (UNAVAILABLE when mysqld is down). */
-  readonly connect: () => Promise<DbConn>;
+  readonly connect: () => Promise<C>;
 }
 
 export interface GetOptions {
@@ -37,9 +45,9 @@ export interface ConnPoolStats {
   readonly idleClosed: number;
 }
 
-interface Waiter {
+interface Waiter<C> {
   /** A connection, or null meaning "a slot is yours: open a connection". */
-  grant(conn: DbConn | null): void;
+  grant(conn: C | null): void;
   fail(err: VtError): void;
 }
 
@@ -49,9 +57,9 @@ interface Waiter {
  * Connections mysqld closed (or that were killed) are noticed on `get`/`put` and replaced by fresh ones, so the
  * pool heals after a mysqld restart. Every `get` must be paired with exactly one `put` or `discard`.
  */
-export class ConnPool {
-  private readonly idle: DbConn[] = [];
-  private readonly waiters: Waiter[] = [];
+export class ConnPool<C extends PoolableConn> {
+  private readonly idle: C[] = [];
+  private readonly waiters: Waiter<C>[] = [];
   private opened = 0;
   private inUse = 0;
   private closed = true;
@@ -61,7 +69,7 @@ export class ConnPool {
   private idleClosed = 0;
   private sweeper: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: ConnPoolOptions) {}
+  constructor(private readonly o: ConnPoolOptions<C>) {}
 
   get capacity(): number {
     return this.o.capacity;
@@ -76,7 +84,7 @@ export class ConnPool {
     }
   }
 
-  async get(opts: GetOptions = {}): Promise<DbConn> {
+  async get(opts: GetOptions = {}): Promise<C> {
     if (this.closed) throw Err.unavailable(`${this.o.name} pool is closed`);
     opts.signal?.throwIfAborted();
     for (let c = this.idle.pop(); c; c = this.idle.pop()) {
@@ -100,7 +108,7 @@ export class ConnPool {
   }
 
   /** Returns a connection; a closed one (killed, server gone) is dropped and its slot freed. */
-  put(conn: DbConn): void {
+  put(conn: C): void {
     this.inUse--;
     if (this.closed || conn.isClosed) {
       conn.close();
@@ -114,7 +122,7 @@ export class ConnPool {
   }
 
   /** Closes a handed-out connection instead of returning it (e.g. a reserved connection with session state). */
-  discard(conn: DbConn): void {
+  discard(conn: C): void {
     conn.close();
     this.put(conn);
   }
@@ -147,7 +155,7 @@ export class ConnPool {
   }
 
   /** The slot is already counted in `opened`; on failure it is released (and passed to a waiter). */
-  private async openConn(): Promise<DbConn> {
+  private async openConn(): Promise<C> {
     if (this.closed) {
       this.releaseSlot();
       throw Err.unavailable(`${this.o.name} pool is closed`);
@@ -168,11 +176,11 @@ export class ConnPool {
     else this.opened--;
   }
 
-  private wait(opts: GetOptions): Promise<DbConn | null> {
+  private wait(opts: GetOptions): Promise<C | null> {
     const timeoutMs = opts.timeoutMs ?? this.o.timeoutMs;
     const started = Date.now();
     this.waitCount++;
-    return new Promise<DbConn | null>((resolve, reject) => {
+    return new Promise<C | null>((resolve, reject) => {
       const done = (): void => {
         if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
@@ -180,7 +188,7 @@ export class ConnPool {
         if (i >= 0) this.waiters.splice(i, 1);
         this.waitTimeMs += Date.now() - started;
       };
-      const waiter: Waiter = {
+      const waiter: Waiter<C> = {
         grant: (conn) => {
           done();
           resolve(conn);

@@ -4,9 +4,13 @@ import { Consolidator } from './consolidator.js';
 
 describe('Consolidator', () => {
   it('runs concurrent identical keys once and shares a frozen result', async () => {
-    const c = new Consolidator<{ rows: number[] }>((r) => {
-      Object.freeze(r.rows);
-      Object.freeze(r);
+    let joins = 0;
+    const c = new Consolidator<{ rows: number[] }>({
+      freeze: (r) => {
+        Object.freeze(r.rows);
+        Object.freeze(r);
+      },
+      onJoin: () => joins++,
     });
     let runs = 0;
     const exec = async () => {
@@ -17,6 +21,7 @@ describe('Consolidator', () => {
     const results = await Promise.all(Array.from({ length: 5 }, () => c.run('q', exec)));
     expect(runs).toBe(1);
     expect(c.consolidations).toBe(4);
+    expect(joins).toBe(4);
     for (const r of results) expect(r).toBe(results[0]);
     expect(Object.isFrozen(results[0]!.rows)).toBe(true);
     expect(c.inFlight).toBe(0);

@@ -8,20 +8,28 @@ export class Consolidator<T> {
   private readonly inflight = new Map<string, { joiners: number; promise: Promise<T> }>();
   private count = 0;
 
-  constructor(private readonly freeze: (result: T) => void = () => undefined) {}
+  constructor(
+    private readonly o: {
+      /** Makes a result read-only before it is shared. */
+      readonly freeze?: (result: T) => void;
+      /** Called each time a caller joins an in-flight execution (for the tablet's Consolidations counter). */
+      readonly onJoin?: () => void;
+    } = {},
+  ) {}
 
   run(key: string, exec: () => Promise<T>): Promise<T> {
     const existing = this.inflight.get(key);
     if (existing) {
       existing.joiners++;
       this.count++;
+      this.o.onJoin?.();
       return existing.promise;
     }
     const entry = { joiners: 0, promise: undefined as unknown as Promise<T> };
     entry.promise = exec().then(
       (r) => {
         this.inflight.delete(key);
-        if (entry.joiners > 0) this.freeze(r);
+        if (entry.joiners > 0) this.o.freeze?.(r);
         return r;
       },
       (err: unknown) => {

@@ -1,7 +1,7 @@
 import mysql from 'mysql2';
 import { Err, VtError } from '../errors/index.js';
 import { queryResult, type QueryResult, type ResultEvent, type Row } from '../sqltypes/index.js';
-import { mysqlError } from './mysql-error.js';
+import { isConnectionError, mysqlError } from './mysql-error.js';
 import { RowDecoder, type Mysql2Column } from './row-decoder.js';
 
 /** Where and as whom to connect to mysqld. */
@@ -117,6 +117,7 @@ export class DbConn {
         return;
       }
       this.conn.query({ sql, rowsAsArray: true, typeCast: false }, (err, res, cols) => {
+        if (err && isConnectionError(err)) this.closed = true;
         const killed = guard.finish();
         // Wait for KILL QUERY to be done so it cannot hit the connection's next statement.
         if (killed) void guard.killDone().then(() => reject(killed));
@@ -142,6 +143,8 @@ export class DbConn {
     let batch: Row[] = [];
     let batchBytes = 0;
     let paused = false;
+    /** The consumer stopped early: rows are dropped while the killed statement drains. */
+    let abandoned = false;
     const notify = (): void => {
       const w = wake;
       wake = undefined;
@@ -160,7 +163,7 @@ export class DbConn {
     });
     q.on('result', (r: RawRow | OkHeader) => {
       if (Array.isArray(r)) {
-        if (!decoder) return;
+        if (!decoder || abandoned) return;
         batch.push(decoder.decode(r));
         for (const v of r) batchBytes += v === null ? 1 : v.length;
         if (batchBytes >= opts.batchBytes) {
@@ -176,6 +179,7 @@ export class DbConn {
       }
     });
     q.on('error', (err: unknown) => {
+      if (isConnectionError(err)) this.closed = true;
       failure = mysqlError(err);
     });
     q.on('end', () => {
@@ -209,6 +213,8 @@ export class DbConn {
     } finally {
       if (!completed && !done) {
         // The consumer stopped early: kill the statement and wait for mysql2 to finish reading it.
+        abandoned = true;
+        queue.length = 0;
         guard.kill('stream canceled');
         if (paused) this.conn.resume();
         while (!done) await new Promise<void>((r) => (wake = r));

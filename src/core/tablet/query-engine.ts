@@ -60,9 +60,9 @@ export interface QueryEngineVars {
 export class QueryEngine {
   readonly stats = new TabletStats();
   private readonly config: TabletConfig;
-  private readonly queryPool: ConnPool;
-  private readonly streamPool: ConnPool;
-  private readonly txPool: ConnPool;
+  private readonly queryPool: ConnPool<DbConn>;
+  private readonly streamPool: ConnPool<DbConn>;
+  private readonly txPool: ConnPool<DbConn>;
   private readonly killer: QueryKiller;
   private readonly tx: TxEngine;
   private readonly consolidator: Consolidator<QueryResult>;
@@ -78,7 +78,7 @@ export class QueryEngine {
     const c = (this.config = o.config);
     const logger = o.env.logger;
     const connect = (): Promise<DbConn> => DbConn.connect({ connectTimeoutMs: c.connectTimeoutMs, ...o.app });
-    const pool = (name: string, capacity: number, timeoutMs: number, timeoutMessage: string): ConnPool =>
+    const pool = (name: string, capacity: number, timeoutMs: number, timeoutMessage: string): ConnPool<DbConn> =>
       new ConnPool({ name, capacity, timeoutMs, timeoutMessage, idleTimeoutMs: c.idleTimeoutMs, connect });
     this.queryPool = pool('query', c.poolSize, c.queryPoolTimeoutMs, 'resource pool timed out');
     this.streamPool = pool('stream', c.streamPoolSize, c.streamPoolTimeoutMs, 'resource pool timed out');
@@ -93,7 +93,7 @@ export class QueryEngine {
       idleTimeoutMs: c.idleTimeoutMs,
       txPoolTimeoutMs: c.txPoolTimeoutMs,
     });
-    this.consolidator = new Consolidator<QueryResult>(freezeResult);
+    this.consolidator = new Consolidator<QueryResult>({ freeze: freezeResult, onJoin: () => this.stats.consolidations++ });
     this.executor = new QueryExecutor({
       config: c,
       queryPool: this.queryPool,
@@ -120,6 +120,7 @@ export class QueryEngine {
   async open(): Promise<void> {
     if (this.isServing) return;
     if (this.o.createDatabase !== false && this.o.app.database) await this.createDatabase(this.o.app.database);
+    this.killer.open();
     this.queryPool.open();
     this.streamPool.open();
     this.txPool.open();
@@ -237,7 +238,7 @@ export class QueryEngine {
     const counts = this.tx.counts();
     return {
       serving: this.isServing,
-      stats: { ...this.stats.snapshot(), consolidations: this.consolidator.consolidations },
+      stats: this.stats.snapshot(),
       pools: { query: this.queryPool.stats(), stream: this.streamPool.stats(), transaction: this.txPool.stats() },
       openTransactions: counts.transactions,
       reservedConnections: counts.reserved,

@@ -35,8 +35,8 @@ export interface ExecuteRequest {
 
 export interface QueryExecutorDeps {
   readonly config: TabletConfig;
-  readonly queryPool: ConnPool;
-  readonly streamPool: ConnPool;
+  readonly queryPool: ConnPool<DbConn>;
+  readonly streamPool: ConnPool<DbConn>;
   readonly tx: TxEngine;
   readonly killer: Killer;
   readonly stats: TabletStats;
@@ -179,7 +179,7 @@ export class QueryExecutor {
   }
 
   /** Runs on a pooled connection; the pool wait counts against the query timeout (when no pool timeout is set). */
-  private async onPool(pool: ConnPool, sql: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<QueryResult> {
+  private async onPool(pool: ConnPool<DbConn>, sql: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<QueryResult> {
     const started = Date.now();
     const waitMs = this.d.config.queryPoolTimeoutMs > 0 ? this.d.config.queryPoolTimeoutMs : timeoutMs;
     const conn: DbConn = await pool.get(this.getOpts(waitMs, signal));

@@ -35,6 +35,11 @@ export class QueryKiller implements Killer {
     return run;
   }
 
+  /** Re-enables a closed killer (the engine can be closed and opened again). */
+  open(): void {
+    this.closed = false;
+  }
+
   close(): void {
     this.closed = true;
     this.conn?.close();

@@ -24,7 +24,7 @@ export interface StatefulConn {
 }
 
 export interface TxEngineOptions {
-  readonly pool: ConnPool;
+  readonly pool: ConnPool<DbConn>;
   readonly stats: TabletStats;
   readonly logger: Logger;
   /** Kills a connection on mysqld (rolling back its transaction and releasing its locks). */
