@@ -200,6 +200,20 @@ describe('RPC failure handling', () => {
     await expect(client.call('test.Echo', 2)).resolves.toBe(2);
   });
 
+  it('closes a connection that never sends its preface', async () => {
+    const logger = recordingLogger();
+    const server = new RpcServer(testEnv({ logger }), { handshakeTimeoutMs: 50 });
+    const { port } = await server.listen(0, '127.0.0.1');
+    cleanups.push(() => server.close());
+    const raw = net.connect(port, '127.0.0.1');
+    raw.on('error', () => {});
+    raw.resume();
+    const t0 = Date.now();
+    await new Promise<void>((r) => raw.on('close', () => r()));
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(logger.entries.some((e) => /sent no preface/.test(e.msg ?? ''))).toBe(true);
+  });
+
   it('a client asking for a codec the server lacks gets a clear UNAVAILABLE', async () => {
     const server = new RpcServer(testEnv(), { codecs: [] });
     const { port } = await server.listen(0, '127.0.0.1');

@@ -15,6 +15,8 @@ export interface RpcServerOptions {
   readonly codecs?: readonly Codec[];
   /** Largest frame accepted or sent; default 64 MiB. A larger inbound frame closes its connection. */
   readonly maxFrameSize?: number;
+  /** A connection must send its 8-byte preface within this time or is closed; default 10 s. */
+  readonly handshakeTimeoutMs?: number;
   /** Serve TLS instead of plain TCP. */
   readonly tls?: RpcServerTlsOptions;
 }
@@ -58,6 +60,7 @@ export class RpcServer implements RpcRegistry {
         codecs: this.codecs,
         logger: this.env.logger,
         maxFrameSize: this.maxFrameSize,
+        handshakeTimeoutMs: this.opts.handshakeTimeoutMs ?? 10_000,
         onClosed: (sc) => this.connections.delete(sc),
       });
       this.connections.add(c);

@@ -12,6 +12,8 @@ export interface ServerConnectionDeps {
   readonly codecs: ReadonlyMap<number, Codec>;
   readonly logger: Logger;
   readonly maxFrameSize: number;
+  /** A connection that has not sent its preface within this time is closed. */
+  readonly handshakeTimeoutMs: number;
   readonly onClosed: (c: ServerConnection) => void;
 }
 
@@ -34,6 +36,7 @@ export class ServerConnection {
   private readonly conn: FrameConnection;
   private readonly calls = new Map<number, ActiveCall>();
   private codec: Codec | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
   readonly peer: string;
 
   constructor(
@@ -55,6 +58,10 @@ export class ServerConnection {
       },
       { maxFrameSize: deps.maxFrameSize, logger: deps.logger, peer: this.peer },
     );
+    this.handshakeTimer = setTimeout(() => {
+      deps.logger.warn({ peer: this.peer }, 'rpc: closing connection that sent no preface');
+      this.conn.destroy();
+    }, deps.handshakeTimeoutMs);
   }
 
   /** Server shutdown: fails in-flight calls with UNAVAILABLE, aborts their handlers, closes after flushing. */
@@ -68,6 +75,7 @@ export class ServerConnection {
   }
 
   private onPreface(p: Buffer): void {
+    clearTimeout(this.handshakeTimer);
     const id = decodePreface(p);
     const codec = this.deps.codecs.get(id);
     if (codec === undefined) {
@@ -255,6 +263,7 @@ export class ServerConnection {
   }
 
   private onClose(): void {
+    clearTimeout(this.handshakeTimer);
     const err = new VtError('UNAVAILABLE', `rpc: connection from ${this.peer} closed`);
     for (const id of [...this.calls.keys()]) this.abortCall(id, err);
     this.deps.onClosed(this);
