@@ -67,8 +67,9 @@ export async function acquireEtcdLock(
         .exec();
       const pred = before.kvs[0];
       if (pred === undefined) break;
-      await waitForDelete(ctx, pred.key, BigInt(before.header.revision) + 1n, deadline, signal, topoPath);
+      await waitForDelete(ctx, pred.key, BigInt(before.header.revision) + 1n, deadline, signal, lost.signal, topoPath);
     }
+    if (lost.signal.aborted) throw topoUnavailable(`lost the lease of the lock on ${topoPath} while waiting`);
   } catch (e) {
     void lease.revoke().catch(() => {});
     if (!lost.signal.aborted) lost.abort();
@@ -81,7 +82,7 @@ export async function acquireEtcdLock(
       if (released) return;
       released = true;
       try {
-        await lease.revoke();
+        await withDeadline(lease.revoke(), ctx.callTimeoutMs, () => topoUnavailable('lease revoke timed out'));
       } catch (e) {
         // The key still expires with the lease once keep-alives stop (revoke() stops them either way).
         ctx.logger.warn({ path: topoPath, err: (e as Error).message }, 'could not revoke topology lock lease');
@@ -91,13 +92,17 @@ export async function acquireEtcdLock(
   return { descriptor, lease };
 }
 
-/** Resolves once `key` is deleted at or after `fromRevision`; Timeout / Interrupted otherwise. */
+/**
+ * Resolves once `key` is deleted at or after `fromRevision`; Timeout / Interrupted otherwise, Unavailable if
+ * our own lease is lost meanwhile (our queue position is gone).
+ */
 async function waitForDelete(
   ctx: EtcdLockContext,
   key: Buffer,
   fromRevision: bigint,
   deadline: number,
   signal: AbortSignal | undefined,
+  leaseLost: AbortSignal,
   topoPath: string,
 ): Promise<void> {
   const creating = ctx.client.watch().key(key).startRevision(String(fromRevision)).create();
@@ -112,13 +117,17 @@ async function waitForDelete(
       const finish = (err?: Error): void => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        leaseLost.removeEventListener('abort', onLost);
         if (err === undefined) resolve();
         else reject(err);
       };
       const onAbort = (): void => finish(interrupted(topoPath));
+      const onLost = (): void => finish(topoUnavailable(`lost the lease of the lock on ${topoPath} while waiting`));
       const timer = setTimeout(() => finish(lockTimeout(topoPath)), Math.max(0, deadline - Date.now()));
       signal?.addEventListener('abort', onAbort, { once: true });
+      leaseLost.addEventListener('abort', onLost, { once: true });
       if (signal?.aborted) onAbort();
+      else if (leaseLost.aborted) onLost();
       watcher.on('delete', () => finish());
       watcher.on('error', (err) => finish(fromEtcdError(err, ctx.hosts)));
     });

@@ -112,6 +112,26 @@ describe('EtcdTopo specifics', () => {
     }
   });
 
+  it("a held lock's `lost` fires when its lease can no longer be kept alive", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vt-etcd-lost-'));
+    const doomed = await startEtcd({ dataDir: join(dir, 'data') });
+    const topo = new EtcdTopo({ hosts: [doomed.address], root: '/l', env: testEnv(), leaseTtlSeconds: 1 });
+    try {
+      await topo.create('/ks/Keyspace', Buffer.from('1'));
+      const lock = await topo.lock('/ks', 'test');
+      expect(lock.lost.aborted).toBe(false);
+      await doomed.stop();
+      const t0 = Date.now();
+      await new Promise<void>((resolve) => lock.lost.addEventListener('abort', () => resolve(), { once: true }));
+      expect(Date.now() - t0).toBeLessThan(8_000);
+      await lock.unlock(); // still idempotent and bounded with etcd gone
+    } finally {
+      await topo.close();
+      await doomed.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
+
   it('keeps values under <root><path> and locks outside the value tree', async () => {
     const a = new EtcdTopo({ hosts: [etcd.address], root: '/vitess/cellA', env: testEnv() });
     const b = new EtcdTopo({ hosts: [etcd.address], root: '/vitess/cellB', env: testEnv() });

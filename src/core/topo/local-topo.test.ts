@@ -102,6 +102,20 @@ describe('LocalTopo specifics', () => {
     await t.close();
   });
 
+  it("a held lock's `lost` fires when its lock file is taken away", async () => {
+    const root = await tempRoot();
+    roots.push(root);
+    const t = await LocalTopo.open({ root, env: testEnv() });
+    await t.create('/ks/Keyspace', Buffer.from('1'));
+    const lock = await t.lock('/ks', 'mine');
+    await rm(join(root, 'ks/.vt-lock'));
+    const t0 = Date.now();
+    await new Promise<void>((resolve) => lock.lost.addEventListener('abort', () => resolve(), { once: true }));
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    await lock.unlock();
+    await t.close();
+  });
+
   it('reports a path that is both a value and a directory as INVALID_ARGUMENT', async () => {
     const root = await tempRoot();
     roots.push(root);
