@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Etcd3, Lease } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../env/logger.js';
 import type { LockDescriptor, LockOptions } from './topo-conn.js';
 import { fromEtcdError } from './etcd-errors.js';
@@ -32,7 +32,7 @@ export async function acquireEtcdLock(
   topoPath: string,
   purpose: string,
   options: LockOptions,
-): Promise<{ descriptor: LockDescriptor; lease: Lease }> {
+): Promise<LockDescriptor> {
   const { client, hosts } = ctx;
   const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const signal = options.signal;
@@ -89,7 +89,7 @@ export async function acquireEtcdLock(
       }
     },
   };
-  return { descriptor, lease };
+  return descriptor;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Etcd3, type Lease } from 'etcd3';
+import { Etcd3 } from 'etcd3';
 import type { Env } from '../env/env.js';
 import { Err } from '../errors/index.js';
 import { fromEtcdError } from './etcd-errors.js';
@@ -41,7 +41,8 @@ export class EtcdTopo implements TopoConn {
   private readonly hosts: readonly string[];
   private readonly callTimeoutMs: number;
   private readonly watchStops = new Set<() => void>();
-  private readonly leases = new Set<Lease>();
+  /** Locks held through this connection: their unlock, and the controller behind their `lost`. */
+  private readonly held = new Map<() => Promise<void>, AbortController>();
   private closed = false;
 
   constructor(private readonly options: EtcdTopoOptions) {
@@ -135,15 +136,17 @@ export class EtcdTopo implements TopoConn {
       callTimeoutMs: this.callTimeoutMs,
       logger: this.options.env.logger,
     };
-    const { descriptor, lease } = await acquireEtcdLock(ctx, dir + '/', lockPrefix, dirPath, purpose, options);
-    this.leases.add(lease);
-    return {
-      lost: descriptor.lost,
-      unlock: async () => {
-        this.leases.delete(lease);
-        await descriptor.unlock();
-      },
+    const held = await acquireEtcdLock(ctx, dir + '/', lockPrefix, dirPath, purpose, options);
+    // close() also counts as losing the lock, so `lost` is ours rather than the lease's.
+    const lost = new AbortController();
+    if (held.lost.aborted) lost.abort();
+    else held.lost.addEventListener('abort', () => lost.abort(), { once: true });
+    const unlock = async (): Promise<void> => {
+      this.held.delete(unlock);
+      await held.unlock();
     };
+    this.held.set(unlock, lost);
+    return { lost: lost.signal, unlock };
   }
 
   async watch(path: string, signal?: AbortSignal): Promise<WatchResult> {
@@ -154,14 +157,16 @@ export class EtcdTopo implements TopoConn {
     });
   }
 
-  /** Ends watches, revokes the leases of held locks (best effort, bounded) and closes the client. */
+  /** Ends watches, releases held locks (lease revoke, bounded; their `lost` fires) and closes the client. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const stop of [...this.watchStops]) stop();
-    const revokeTimeout = () => topoUnavailable('lease revoke timed out');
     await Promise.all(
-      [...this.leases].map((l) => withDeadline(l.revoke(), this.callTimeoutMs, revokeTimeout).catch(() => l.release())),
+      [...this.held].map(async ([unlock, lost]) => {
+        await unlock();
+        lost.abort();
+      }),
     );
     this.client.close();
   }

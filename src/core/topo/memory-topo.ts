@@ -21,6 +21,7 @@ interface Node {
 
 interface Waiter {
   readonly grant: () => void;
+  readonly fail: (err: VtError) => void;
 }
 
 interface LockState {
@@ -123,6 +124,10 @@ export class MemoryTopo implements TopoConn {
           cleanup();
           resolve(this.descriptor(dir));
         },
+        fail: (err) => {
+          cleanup();
+          reject(err);
+        },
       };
       const onAbort = (): void => {
         cleanup();
@@ -154,9 +159,11 @@ export class MemoryTopo implements TopoConn {
 
   async close(): Promise<void> {
     if (this.closed.signal.aborted) return;
-    this.closed.abort();
+    this.closed.abort(); // the `lost` signal of every held lock
     for (const set of [...this.watchers.values()]) for (const w of [...set]) w.end();
     this.watchers.clear();
+    for (const state of this.locks.values()) for (const w of [...state.waiters]) w.fail(topoClosed());
+    this.locks.clear();
   }
 
   /** Common entry checks: closed connection, path syntax, injected errors. Returns the normalised path. */

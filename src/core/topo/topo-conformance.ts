@@ -360,6 +360,20 @@ export function runTopoConformance(name: string, makeConn: () => Promise<TopoUnd
     });
 
     describe('lifecycle', () => {
+      it('close ends watch streams cleanly and fires `lost` of held locks', async () => {
+        const c = t.openOther === undefined ? conn : await t.openOther();
+        await c.create('/closing/ks/Keyspace', buf('1'));
+        const w = await c.watch('/closing/ks/Keyspace');
+        const reader = collect(w.changes);
+        const lock = await c.lock('/closing/ks', 'test');
+        await c.close();
+        expect(await withTimeout(reader, 5_000)).toEqual([]);
+        expect(lock.lost.aborted).toBe(true);
+        await lock.unlock(); // still harmless
+        // The lock is free for everyone else.
+        if (c !== conn) await (await conn.lock('/closing/ks', 'next', { timeoutMs: 5_000 })).unlock();
+      });
+
       it('calls after close fail with a VtError', async () => {
         const c2 = t.openOther === undefined ? undefined : await t.openOther();
         const c = c2 ?? conn;

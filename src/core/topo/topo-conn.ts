@@ -2,6 +2,8 @@
  * The topology service contract. One interface, three backends (memory, local, etcd); every backend passes
  * the same conformance suite (topo-conformance.ts). Paths are '/'-separated, absolute within the
  * connection's root ('/keyspaces/commerce/Keyspace'). Values are opaque bytes (records are JSON).
+ * A malformed path (relative, empty or '.'/'..' segment, trailing '/', a segment starting with '.vt-', which
+ * the backends reserve for their lock and temp files) fails INVALID_ARGUMENT without a `reason`.
  *
  * Errors: every method fails only with VtError. Topology conditions carry `reason`:
  *   'NoNode'      the path does not exist                       (code NOT_FOUND)
@@ -94,6 +96,9 @@ export interface TopoConn {
    */
   watch(path: string, signal?: AbortSignal): Promise<WatchResult>;
 
-  /** Releases connections and stops watches/lease keep-alives. Further calls fail. */
+  /**
+   * Releases connections and stops watches/lease keep-alives: open watch streams end cleanly, locks still
+   * held by this connection are released (their `lost` fires). Idempotent. Further calls fail 'Unavailable'.
+   */
   close(): Promise<void>;
 }
