@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../../src/core/env/env.js';
 import { VtError } from '../../src/core/errors/index.js';
+import { bindVar } from '../../src/core/sql/index.js';
 import { collectResults, MysqlType } from '../../src/core/sqltypes/index.js';
 import type { ConnParams } from '../../src/core/tablet/db-conn.js';
 import { QueryEngine } from '../../src/core/tablet/query-engine.js';
@@ -62,7 +63,13 @@ describe('QueryEngine against a real mariadbd', () => {
   it('runs DML and selects outside transactions with exact values and real field metadata', async () => {
     const ins = await qe.execute({
       sql: 'insert into t (id, v, b, d, big) values (:id, :v, :b, :d, :big)',
-      bindVars: { id: 1, v: "it's", b: Buffer.from([0, 1, 255]), d: '12345678901234.12345', big: 18446744073709551615n },
+      bindVars: {
+        id: bindVar.int(1),
+        v: bindVar.string("it's"),
+        b: bindVar.bytes(Buffer.from([0, 1, 255])),
+        d: bindVar.decimal('12345678901234.12345'),
+        big: bindVar.uint(18446744073709551615n),
+      },
     });
     expect(ins.affectedRows).toBe(1);
     const r = await qe.execute({ sql: 'select id, v, b, d, big, null as n from t where id = 1' });

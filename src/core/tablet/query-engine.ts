@@ -8,7 +8,7 @@ import { PlanCache } from './plan-cache.js';
 import { QueryExecutor, type ExecuteOptions, type ExecuteRequest } from './query-executor.js';
 import { QueryKiller } from './query-killer.js';
 import { QueryRules } from './query-rules.js';
-import { localStatementAnalyzer, type StatementAnalyzer } from './statement-classifier.js';
+import { sqlStatementAnalyzer, type StatementAnalyzer } from './statement-classifier.js';
 import type { TabletConfig } from './tablet-config.js';
 import { buildTabletPlan, type TabletPlan } from './tablet-plan.js';
 import { TabletStats, type TabletStatsSnapshot } from './tablet-stats.js';
@@ -104,7 +104,7 @@ export class QueryEngine {
       consolidator: this.consolidator,
     });
     this.plans = new PlanCache(c.planCacheSize);
-    this.analyzer = o.analyzer ?? localStatementAnalyzer;
+    this.analyzer = o.analyzer ?? sqlStatementAnalyzer;
     this.rules = o.rules ?? QueryRules.empty();
   }
 

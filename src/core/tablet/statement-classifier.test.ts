@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { localStatementAnalyzer } from './statement-classifier.js';
+import { sqlStatementAnalyzer } from './statement-classifier.js';
 
-const a = (sql: string) => localStatementAnalyzer.analyze(sql);
+const a = (sql: string) => sqlStatementAnalyzer.analyze(sql);
 
-describe('localStatementAnalyzer', () => {
+describe('sqlStatementAnalyzer', () => {
   it.each([
     ['select * from t', 'select'],
     ['(select 1) union (select 2)', 'select'],
@@ -17,7 +17,7 @@ describe('localStatementAnalyzer', () => {
     ['truncate table t', 'ddl'],
     ['set @@session.sql_mode = ""', 'set'],
     ['show tables', 'show'],
-    ['describe t', 'other_read'],
+    ['describe t', 'show'],
     ['explain select 1', 'other_read'],
     ['optimize table t', 'other_admin'],
     ['begin', 'begin'],

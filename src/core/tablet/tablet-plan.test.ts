@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PlanCache } from './plan-cache.js';
 import { QueryRules } from './query-rules.js';
-import { localStatementAnalyzer } from './statement-classifier.js';
+import { sqlStatementAnalyzer } from './statement-classifier.js';
 import { buildTabletPlan, withRowCap } from './tablet-plan.js';
 
-const plan = (sql: string, rules = QueryRules.empty()) => buildTabletPlan(sql, localStatementAnalyzer.analyze(sql), rules);
+const plan = (sql: string, rules = QueryRules.empty()) => buildTabletPlan(sql, sqlStatementAnalyzer.analyze(sql), rules);
 
 describe('buildTabletPlan', () => {
   it('assigns Vitess plan types', () => {
@@ -15,7 +15,8 @@ describe('buildTabletPlan', () => {
     expect(plan('alter table t add x int').planType).toBe('DDL');
     expect(plan('set autocommit = 1').planType).toBe('Set');
     expect(plan('show tables').planType).toBe('Show');
-    expect(plan('describe t').planType).toBe('OtherRead');
+    expect(plan('describe t').planType).toBe('Show');
+    expect(plan('explain select 1').planType).toBe('OtherRead');
     expect(plan('repair table t').planType).toBe('OtherAdmin');
   });
 
