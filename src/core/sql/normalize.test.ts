@@ -65,6 +65,7 @@ describe('normalize: literals that stay', () => {
     ['select convert(b, char(3)), char(65, 66) from t', 'select convert(b, char(3)), char(:vtg1, :vtg2) from t'],
     ["select _utf8mb4'x', _binary 0x00, _latin1 X'41' from t", "select _utf8mb4'x', _binary 0x00, _latin1 X'41' from t"],
     ["select a as 'alias' from t", "select a as 'alias' from t"],
+    ["select a as 'ali' 'as' from t", "select a as 'ali' 'as' from t"],
     ["select a collate 'utf8mb4_bin' from t", "select a collate 'utf8mb4_bin' from t"],
     ["select j->'$.a', j->>'$.b' from t", "select j->'$.a', j->>'$.b' from t"],
     ["select date '2020-01-01', timestamp '2020-01-01 00:00:00'", "select date '2020-01-01', timestamp '2020-01-01 00:00:00'"],

@@ -80,8 +80,12 @@ export function normalize(sql: string, options: NormalizeOptions = {}): Normaliz
   let p1: Token | undefined; // previous non-comment token
   let p2: Token | undefined;
 
+  // A bind variable glued to a following name character (`'a'b`, `1.5e`) or after a `:` would lex as a
+  // different token (`:vtg1b`, `::vtg1`): a space keeps it separate.
   const emit = (start: number, end: number, text: string): void => {
-    out += sql.slice(last, start) + text;
+    const before = start > 0 && sql.charCodeAt(start - 1) === 58 ? ' ' : '';
+    const after = end < sql.length && /[A-Za-z0-9_]/.test(sql[end]!) ? ' ' : '';
+    out += sql.slice(last, start) + before + text + after;
     last = end;
   };
 
@@ -103,6 +107,10 @@ export function normalize(sql: string, options: NormalizeOptions = {}): Normaliz
     } else if (t.kind === 'keyword') {
       if (t.value === 'BY' && (isKeyword(p1, 'ORDER') || isKeyword(p1, 'GROUP'))) top.orderList = true;
       else if (ORDER_LIST_END.has(t.value)) top.orderList = false;
+    } else if (t.kind === 'string' && literalsOn && !isNormalizable(t, i, p1, top)) {
+      // A kept string keeps its adjacent strings too: `'a' 'b'` is one literal, and a bind variable substituted
+      // next to a quote would merge with it ('a''b' lexes as one string).
+      while (toks[i + 1]?.kind === 'string') i++;
     } else if (literalsOn && isNormalizable(t, i, p1, top)) {
       let start = t.start;
       let end = t.end;

@@ -10,8 +10,10 @@ const END_OF_UNCOUNTED = new Set(['IF', 'LOOP', 'WHILE', 'REPEAT']);
  * holding only comments, except when the input has nothing else (so `/* ping *\/` still yields one statement,
  * which `analyze` reports as comment_only). A comment before a statement stays with it (its `/*vt+ *\/`
  * directives apply). Compound bodies are kept whole, as mysqld parses them: inside CREATE PROCEDURE / FUNCTION
- * / TRIGGER / EVENT and MariaDB's `BEGIN NOT ATOMIC`, a `;` between BEGIN (or CASE) and its END does not split.
- * Throws VtError 1064 when the input does not lex.
+ * / TRIGGER / EVENT and MariaDB's `BEGIN NOT ATOMIC`, a `;` between BEGIN (or CASE) and its END does not split;
+ * nor does a `;` inside an executable comment (`/*!40101 ... *\/`), so every piece lexes on its own.
+ * Throws VtError 1064 when input containing a `;` does not lex; input without any `;` is returned trimmed without
+ * lexing (the common single-statement case costs nothing here; normalize/analyze report its syntax errors).
  */
 export function splitStatements(sql: string): string[] {
   if (sql.indexOf(';') < 0) {
@@ -41,7 +43,7 @@ export function splitStatements(sql: string): string[] {
       hasAny = true;
       continue;
     }
-    if (t.kind === 'op' && t.value === ';' && depth === 0) {
+    if (t.kind === 'op' && t.value === ';' && depth === 0 && !lx.inExecutableComment) {
       flush(t.start);
       pieceStart = t.end;
       prev = undefined;

@@ -58,6 +58,11 @@ export class Lexer {
 
   constructor(readonly sql: string) {}
 
+  /** True while the last token returned lies inside an executable comment (`/*!...`). */
+  get inExecutableComment(): boolean {
+    return this.versionedStart >= 0;
+  }
+
   next(): Token | undefined {
     const s = this.sql;
     const n = s.length;
