@@ -11,7 +11,7 @@ let port: number;
 let events: string[];
 
 beforeAll(async () => {
-  ({ server, port, events } = await startFixtureServer({ maxAllowedPacket: 1 << 20, handshakeTimeoutMs: 300 }));
+  ({ server, port, events } = await startFixtureServer({ maxAllowedPacket: 1 << 20, handshakeTimeoutMs: 300, netReadTimeoutMs: 300 }));
 });
 afterAll(async () => {
   await server.close();
@@ -228,6 +228,29 @@ describe('protocol errors close only that connection', () => {
     c.send(Buffer.from([1, 2, 3]), 1);
     expect(parseErr((await c.read()).payload).errno).toBe(1835);
     await c.closed;
+  });
+
+  it('a packet started and never finished: ERR 1159/08S01 after netReadTimeoutMs, then close', async () => {
+    const { client: c } = await RawClient.login(port);
+    c.command(Com.PING);
+    expect((await c.read()).payload[0]).toBe(0);
+    c.sendRaw(Buffer.from([0x10, 0x00, 0x00, 0x00, Com.QUERY, 0x73])); // 16 bytes announced, 2 sent
+    const t0 = Date.now();
+    expect(parseErr((await c.read()).payload)).toMatchObject({ errno: 1159, sqlState: '08S01' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    await c.closed;
+  });
+
+  it('a slow but steady packet is not cut off by netReadTimeoutMs', async () => {
+    const { client: c } = await RawClient.login(port);
+    const sql = Buffer.from('select 1');
+    const packet = Buffer.concat([Buffer.from([sql.length + 1, 0, 0, 0, Com.QUERY]), sql]);
+    for (const b of packet) {
+      c.sendRaw(Buffer.from([b]));
+      await new Promise((r) => setTimeout(r, 60)); // 13 bytes over ~780 ms, 60 ms apart
+    }
+    expect((await c.read()).payload.toString('hex')).toBe('01');
+    c.close();
   });
 
   it('drops a stalled handshake after handshakeTimeoutMs', async () => {

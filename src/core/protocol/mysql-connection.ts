@@ -25,6 +25,8 @@ export interface ConnectionConfig {
   readonly requireSecureTransport: boolean;
   readonly maxAllowedPacket: number;
   readonly handshakeTimeoutMs: number;
+  /** Once part of a packet has arrived, the rest must follow within this time (MySQL's net_read_timeout). */
+  readonly netReadTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -32,6 +34,7 @@ export interface ConnectionConfig {
 const FLUSH_BYTES = 256 * 1024;
 /** Pipelined packets buffered before the socket is paused. */
 const MAX_QUEUED = 64;
+const ER_NET_READ_INTERRUPTED = 1159;
 
 /**
  * Errors after which the connection's byte stream can no longer be trusted: answered with an ERR, then the
@@ -43,6 +46,7 @@ function isFatal(e: unknown): boolean {
     (e.errno === ErrNo.ER_MALFORMED_PACKET ||
       e.errno === ErrNo.ER_NET_PACKET_TOO_LARGE ||
       e.errno === ErrNo.ER_NET_PACKETS_OUT_OF_ORDER ||
+      e.errno === ER_NET_READ_INTERRUPTED ||
       e.errno === ErrNo.ER_HANDSHAKE)
   );
 }
@@ -80,6 +84,8 @@ export class MysqlConnection implements ServerConnection {
   private holdFraming = false;
   private expectSslRequest = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private partialTimer: NodeJS.Timeout | undefined;
+  private lastProgress = 0;
 
   constructor(
     socket: Socket,
@@ -139,7 +145,46 @@ export class MysqlConnection implements ServerConnection {
       this.setPaused(true);
     }
     if (this.queue.length > MAX_QUEUED) this.setPaused(true);
+    this.watchPartialPacket();
     this.wake();
+  }
+
+  /**
+   * A client that sends part of a packet and then nothing would hold the connection forever: after
+   * netReadTimeoutMs the connection gets ERR 1159 (in order, after the commands before it) and is closed.
+   * The timer only exists while a partial packet is buffered, so whole-packet traffic never touches it.
+   */
+  private watchPartialPacket(): void {
+    const partial = this.framer.buffered > 0 && !this.holdFraming;
+    if (!partial) {
+      if (this.partialTimer !== undefined) {
+        clearTimeout(this.partialTimer);
+        this.partialTimer = undefined;
+      }
+      return;
+    }
+    // Progress (any new bytes) restarts the wait, like a per-read timeout.
+    this.lastProgress = Date.now();
+    if (this.partialTimer === undefined) this.armPartialTimer(this.config.netReadTimeoutMs);
+  }
+
+  private armPartialTimer(ms: number): void {
+    this.partialTimer = setTimeout(() => {
+      this.partialTimer = undefined;
+      const idle = Date.now() - this.lastProgress;
+      if (idle < this.config.netReadTimeoutMs) {
+        this.armPartialTimer(this.config.netReadTimeoutMs - idle);
+        return;
+      }
+      this.queue.push(
+        new VtError('DEADLINE_EXCEEDED', 'Got timeout reading communication packets', {
+          errno: ER_NET_READ_INTERRUPTED,
+          sqlState: '08S01',
+        }),
+      );
+      this.holdFraming = true;
+      this.wake();
+    }, ms);
   }
 
   private setPaused(p: boolean): void {
@@ -210,6 +255,7 @@ export class MysqlConnection implements ServerConnection {
       if (!isFatal(e) && !(e instanceof VtError)) this.config.logger.warn({ conn: this.id, err: String(e) }, 'connection failed');
     } finally {
       clearTimeout(this.handshakeTimer);
+      clearTimeout(this.partialTimer);
       dispatcher.closeAllStatements();
       if (opened) {
         try {

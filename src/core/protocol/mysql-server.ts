@@ -21,6 +21,8 @@ export interface MysqlServerOptions {
   readonly maxAllowedPacket?: number;
   /** Connections that have not finished logging in after this long are dropped (default 10 s). */
   readonly handshakeTimeoutMs?: number;
+  /** A packet started but not finished within this time closes the connection with ERR 1159 (default 30 s). */
+  readonly netReadTimeoutMs?: number;
   readonly logger: Logger;
 }
 
@@ -69,6 +71,7 @@ export class MysqlServer {
       requireSecureTransport: opts.requireSecureTransport ?? false,
       maxAllowedPacket: opts.maxAllowedPacket ?? 64 * 1024 * 1024,
       handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10_000,
+      netReadTimeoutMs: opts.netReadTimeoutMs ?? 30_000,
       logger: opts.logger,
     };
     this.server = createServer((s) => this.accept(s));
