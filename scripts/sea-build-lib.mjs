@@ -244,6 +244,7 @@ export const esmSideBundlePlugin = ({ uiDir, log, made = [] }) => ({
   name: 'vt-esm-side-bundles',
   setup(b) {
     const under = uiDir.endsWith(sep) ? uiDir : uiDir + sep;
+    const urls = new Map(); // entry path -> data: URL, so an entry imported from two places is built once
     b.onResolve({ filter: /.*/ }, async (a) => {
       if (a.pluginData?.vtSideBundle) return undefined;
       if (ESM_ONLY.test(a.path) && a.kind !== 'dynamic-import') {
@@ -253,6 +254,7 @@ export const esmSideBundlePlugin = ({ uiDir, log, made = [] }) => ({
       const r = await b.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, importer: a.importer, pluginData: { vtSideBundle: true } });
       if (r.errors.length > 0) return { errors: r.errors };
       if (!(r.path.startsWith(under) || ESM_ONLY.test(a.path))) return undefined;
+      if (urls.has(r.path)) return { path: urls.get(r.path), external: true };
       const side = await build({
         entryPoints: [r.path],
         bundle: true,
@@ -271,7 +273,8 @@ export const esmSideBundlePlugin = ({ uiDir, log, made = [] }) => ({
       const code = side.outputFiles[0].contents;
       made.push(r.path);
       log(`ESM side bundle ${relative(repo, r.path)}: ${(code.length / 1024).toFixed(0)} KiB`);
-      return { path: `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`, external: true };
+      urls.set(r.path, `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+      return { path: urls.get(r.path), external: true };
     });
   },
 });
