@@ -36,15 +36,19 @@ const mib = (file) => `${(statSync(file).size / 1024 / 1024).toFixed(1)} MiB`;
 const secs = (since) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 
 function report(result, outfile) {
-  for (const w of result.warnings) log(`warning: ${w.location ? `${w.location.file}:${w.location.line}: ` : ''}${w.text}`);
+  for (const w of result.warnings)
+    log(`warning: ${w.location ? `${w.location.file}:${w.location.line}: ` : ''}${w.text}`);
   if (!args.has('--analyze') || !outfile) return;
   const sizes = new Map();
-  for (const [file, { bytesInOutput }] of Object.entries(result.metafile.outputs[relative(repo, outfile)]?.inputs ?? {})) {
+  for (const [file, { bytesInOutput }] of Object.entries(
+    result.metafile.outputs[relative(repo, outfile)]?.inputs ?? {},
+  )) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
     const key = m ? m[1] : file.split('/').slice(0, 2).join('/');
     sizes.set(key, (sizes.get(key) ?? 0) + bytesInOutput);
   }
-  for (const [k, v] of [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`  ${(v / 1024).toFixed(0).padStart(6)} KiB  ${k}`);
+  for (const [k, v] of [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 25))
+    log(`  ${(v / 1024).toFixed(0).padStart(6)} KiB  ${k}`);
 }
 
 async function buildOne({ name, entry, exe, plugins, sideBundles = [] }) {
@@ -56,7 +60,9 @@ async function buildOne({ name, entry, exe, plugins, sideBundles = [] }) {
   const t1 = performance.now();
   const codeCache = sideBundles.length === 0;
   makeSea({ bundle: outfile, exe, codeCache });
-  log(`executable ${relative(repo, exe)} ${mib(exe)} in ${secs(t1)} (node ${process.version}, code cache ${codeCache ? 'on' : 'off: the bundle import()s ESM side bundles'})`);
+  log(
+    `executable ${relative(repo, exe)} ${mib(exe)} in ${secs(t1)} (node ${process.version}, code cache ${codeCache ? 'on' : 'off: the bundle import()s ESM side bundles'})`,
+  );
 }
 
 const t0 = performance.now();
@@ -67,7 +73,11 @@ try {
     log(`${commands.length} commands: ${commands.map(([id]) => id).join(' ')}`);
     const sideBundles = [];
     const common = () => [devOnlyStubPlugin(), etcdProtoPlugin(), optionalRequirePlugin({ log })];
-    const { manifest, warnings } = await buildManifest({ commands, outfile: join(seaDir, 'commands.mjs'), plugins: common() });
+    const { manifest, warnings } = await buildManifest({
+      commands,
+      outfile: join(seaDir, 'commands.mjs'),
+      plugins: common(),
+    });
     report({ warnings }, null);
     await buildOne({
       name: 'vt',

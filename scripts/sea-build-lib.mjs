@@ -49,7 +49,9 @@ export function findCommands(commandsDir) {
       const abs = join(dir, entry.name);
       if (entry.isDirectory()) walk(abs);
       else if (/\.tsx?$/.test(entry.name) && !/\.(test|spec|d)\.tsx?$/.test(entry.name)) {
-        const parts = relative(commandsDir, abs).replace(/\.tsx?$/, '').split(sep);
+        const parts = relative(commandsDir, abs)
+          .replace(/\.tsx?$/, '')
+          .split(sep);
         if (parts[parts.length - 1] === 'index') parts.pop();
         if (parts.length === 0) throw new Error('src/commands/index.ts would make a single-command CLI; vt has topics');
         out.push([parts.join(':'), abs]);
@@ -79,7 +81,10 @@ function commandTableSource(commands) {
  *  bin/run.js; esbuild turns them into lazy initialisers inside the one bundle. */
 function commandLoadersSource(commands) {
   const lines = [PICK, 'export default {'];
-  for (const [id, file] of commands) lines.push(`  ${JSON.stringify(id)}: () => import(${JSON.stringify(file)}).then((m) => pick(m, ${JSON.stringify(id)})),`);
+  for (const [id, file] of commands)
+    lines.push(
+      `  ${JSON.stringify(id)}: () => import(${JSON.stringify(file)}).then((m) => pick(m, ${JSON.stringify(id)})),`,
+    );
   lines.push('};');
   return lines.join('\n');
 }
@@ -102,7 +107,11 @@ export const virtualModulesPlugin = (commands, manifest) => ({
       'vt:manifest': () => `export default ${JSON.stringify(manifest)};`,
     };
     b.onResolve({ filter: /^vt:/ }, (a) => (a.path in sources ? { path: a.path, namespace: 'vt-virtual' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'vt-virtual' }, (a) => ({ contents: sources[a.path](), loader: 'js', resolveDir: repo }));
+    b.onLoad({ filter: /.*/, namespace: 'vt-virtual' }, (a) => ({
+      contents: sources[a.path](),
+      loader: 'js',
+      resolveDir: repo,
+    }));
   },
 });
 
@@ -165,9 +174,13 @@ function verifyEtcdDescriptor(protoFile, json) {
       .sort()
       .map((name) => {
         const entry = def[name];
-        if (entry.format) return `${name}:${(entry.type.field ?? entry.type.value ?? []).map((f) => `${f.name}=${f.number}:${f.type ?? ''}`).join(',')}`;
+        if (entry.format)
+          return `${name}:${(entry.type.field ?? entry.type.value ?? []).map((f) => `${f.name}=${f.number}:${f.type ?? ''}`).join(',')}`;
         return `${name}{${Object.values(entry)
-          .map((m) => `${m.path}:${m.requestStream}:${m.responseStream}:${m.requestType.type.name}>${m.responseType.type.name}`)
+          .map(
+            (m) =>
+              `${m.path}:${m.requestStream}:${m.responseStream}:${m.requestType.type.name}>${m.responseType.type.name}`,
+          )
           .join(';')}}`;
       })
       .join('\n');
@@ -184,8 +197,12 @@ export const etcdProtoPlugin = () => ({
     b.onLoad({ filter: /[/\\]etcd3[/\\]lib[/\\]connection-pool\.js$/ }, (a) => {
       const src = readFileSync(a.path, 'utf8');
       const call = /\(0, proto_loader_1\.loadSync\)\(`\$\{__dirname\}\/\.\.\/proto\/rpc\.proto`,/;
-      if (!call.test(src)) throw new Error(`etcd3 changed: no loadSync of rpc.proto in ${a.path}; update scripts/sea-build-lib.mjs`);
-      return { contents: src.replace(call, `(0, proto_loader_1.fromJSON)(${JSON.stringify(etcdProtoDescriptor())},`), loader: 'js' };
+      if (!call.test(src))
+        throw new Error(`etcd3 changed: no loadSync of rpc.proto in ${a.path}; update scripts/sea-build-lib.mjs`);
+      return {
+        contents: src.replace(call, `(0, proto_loader_1.fromJSON)(${JSON.stringify(etcdProtoDescriptor())},`),
+        loader: 'js',
+      };
     });
   },
 });
@@ -216,7 +233,11 @@ export const devOnlyStubPlugin = () => ({
 
 const OPTIONAL_REQUIRES = [
   // mysql2's debug output highlights SQL with `cardinal` when installed; vt never ships it.
-  { file: /[/\\]mysql2[/\\]lib[/\\]helpers\.js$/, find: /require\(`cardinal\$\{REQUIRE_TERMINATOR\}`\)/, module: 'cardinal' },
+  {
+    file: /[/\\]mysql2[/\\]lib[/\\]helpers\.js$/,
+    find: /require\(`cardinal\$\{REQUIRE_TERMINATOR\}`\)/,
+    module: 'cardinal',
+  },
 ];
 
 export const optionalRequirePlugin = ({ log }) => ({
@@ -225,7 +246,8 @@ export const optionalRequirePlugin = ({ log }) => ({
     for (const { file, find, module } of OPTIONAL_REQUIRES) {
       b.onLoad({ filter: file }, (a) => {
         const src = readFileSync(a.path, 'utf8');
-        if (!find.test(src)) log(`warning: ${relative(repo, a.path)} no longer has the optional require of '${module}'`);
+        if (!find.test(src))
+          log(`warning: ${relative(repo, a.path)} no longer has the optional require of '${module}'`);
         const fail = `(() => { throw Object.assign(new Error('${module} is not part of the vt binary'), { code: 'MODULE_NOT_FOUND' }); })()`;
         return { contents: src.replace(find, fail), loader: 'js' };
       });
@@ -248,10 +270,17 @@ export const esmSideBundlePlugin = ({ uiDir, log, made = [] }) => ({
     b.onResolve({ filter: /.*/ }, async (a) => {
       if (a.pluginData?.vtSideBundle) return undefined;
       if (ESM_ONLY.test(a.path) && a.kind !== 'dynamic-import') {
-        throw new Error(`${relative(repo, a.importer)}: static import of ESM-only '${a.path}' in the CJS main bundle; load the UI through a dynamic import of a src/ui/ module (see scripts/sea-build-lib.mjs)`);
+        throw new Error(
+          `${relative(repo, a.importer)}: static import of ESM-only '${a.path}' in the CJS main bundle; load the UI through a dynamic import of a src/ui/ module (see scripts/sea-build-lib.mjs)`,
+        );
       }
       if (a.kind !== 'dynamic-import' || !(a.path.startsWith('.') || ESM_ONLY.test(a.path))) return undefined;
-      const r = await b.resolve(a.path, { kind: a.kind, resolveDir: a.resolveDir, importer: a.importer, pluginData: { vtSideBundle: true } });
+      const r = await b.resolve(a.path, {
+        kind: a.kind,
+        resolveDir: a.resolveDir,
+        importer: a.importer,
+        pluginData: { vtSideBundle: true },
+      });
       if (r.errors.length > 0) return { errors: r.errors };
       if (!(r.path.startsWith(under) || ESM_ONLY.test(a.path))) return undefined;
       if (urls.has(r.path)) return { path: urls.get(r.path), external: true };
@@ -319,7 +348,14 @@ export async function bundleCjs({ entry, outfile, plugins }) {
 export function makeSea({ bundle, exe, codeCache }) {
   const blob = bundle.replace(/\.c?js$/, '') + '.blob';
   const config = bundle.replace(/\.c?js$/, '') + '.sea-config.json';
-  writeFileSync(config, JSON.stringify({ main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: codeCache }, null, 2));
+  writeFileSync(
+    config,
+    JSON.stringify(
+      { main: bundle, output: blob, disableExperimentalSEAWarning: true, useCodeCache: codeCache },
+      null,
+      2,
+    ),
+  );
   const sea = spawnSync(process.execPath, ['--experimental-sea-config', config], { encoding: 'utf8' });
   if (sea.status !== 0) throw new Error(`node --experimental-sea-config failed:\n${sea.stderr}${sea.stdout}`);
   rmSync(exe, { force: true });
