@@ -55,7 +55,11 @@ export abstract class CtlCommand extends Command {
   }
 
   /** Reads a value given inline or from a file flag; exactly one must be set. */
-  protected async inlineOrFile(inline: string | undefined, file: string | undefined, names: [string, string]): Promise<string> {
+  protected async inlineOrFile(
+    inline: string | undefined,
+    file: string | undefined,
+    names: [string, string],
+  ): Promise<string> {
     if ((inline === undefined) === (file === undefined)) {
       this.fail(Err.invalidArgument(`exactly one of --${names[0]} or --${names[1]} is required`));
     }
@@ -63,7 +67,11 @@ export abstract class CtlCommand extends Command {
     try {
       return await readFile(file!, 'utf8');
     } catch (e) {
-      this.fail(Err.invalidArgument(`cannot read --${names[1]} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+      this.fail(
+        Err.invalidArgument(
+          `cannot read --${names[1]} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        ),
+      );
     }
   }
 

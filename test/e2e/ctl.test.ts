@@ -52,7 +52,10 @@ function scenario(vt: (...args: string[]) => Promise<VtResult>, cellFlags: () =>
       vt('CreateKeyspace', 'commerce', '--json'),
       vt('create-keyspace', 'customer', '--durability-policy', 'semi_sync'),
     ]);
-    expect(json(commerce)).toEqual({ name: 'commerce', keyspace: { durability_policy: 'none', sidecar_db_name: '_vt' } });
+    expect(json(commerce)).toEqual({
+      name: 'commerce',
+      keyspace: { durability_policy: 'none', sidecar_db_name: '_vt' },
+    });
     expect(customer.code, customer.stderr).toBe(0);
     expect(customer.stdout).toContain('Successfully created keyspace customer.');
 
@@ -152,7 +155,14 @@ describe('vt ctl on the local store', () => {
     // No verb registers tablets yet (the tablet process will): write them through the TopoServer.
     const ts = await openTopoServer({ implementation: 'local', root: join(dataRoot, 'topo') }, testEnv());
     try {
-      const base = { hostname: 'localhost', mysql_hostname: 'localhost', keyspace: 'commerce', shard: '0', key_range: null, tags: {} };
+      const base = {
+        hostname: 'localhost',
+        mysql_hostname: 'localhost',
+        keyspace: 'commerce',
+        shard: '0',
+        key_range: null,
+        tags: {},
+      };
       await ts.createTablet({
         ...base,
         alias: { cell: 'zone1', uid: 100 },
@@ -200,7 +210,16 @@ describe('vt ctl on etcd', () => {
   let etcd: EtcdProcess | undefined;
   let address = '';
   const vt = (...args: string[]) =>
-    runVt(['ctl', ...args, '--topo-implementation', 'etcd', '--topo-global-server-address', address, '--topo-global-root', '/vitess/global']);
+    runVt([
+      'ctl',
+      ...args,
+      '--topo-implementation',
+      'etcd',
+      '--topo-global-server-address',
+      address,
+      '--topo-global-root',
+      '/vitess/global',
+    ]);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'vt-ctl-etcd-'));

@@ -14,7 +14,11 @@ export interface VtResult {
  * Runs `vt <args>` from the TypeScript sources in a child process (see vt-dev.ts) and resolves with its exit
  * code and output; never rejects on a non-zero exit. `env` is merged over process.env.
  */
-export function runVt(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<VtResult> {
+export function runVt(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): Promise<VtResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -24,7 +28,11 @@ export function runVt(args: readonly string[], env: Record<string, string> = {},
         if (err && typeof (err as NodeJS.ErrnoException).code !== 'number' && err.killed !== true) {
           if ((err as NodeJS.ErrnoException).code !== undefined) return reject(err);
         }
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
         resolve({ code, stdout, stderr });
       },
     );

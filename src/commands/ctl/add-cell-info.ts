@@ -9,7 +9,10 @@ export default class AddCellInfo extends CtlCommand {
   static override examples = ['<%= config.bin %> ctl add-cell-info zone1 --root /vitess/zone1'];
   static override args = { cell: Args.string({ required: true, description: 'Cell name, e.g. zone1.' }) };
   static override flags = {
-    'server-address': Flags.string({ description: "The cell's topology server address (default: the global one).", default: '' }),
+    'server-address': Flags.string({
+      description: "The cell's topology server address (default: the global one).",
+      default: '',
+    }),
     root: Flags.string({ description: "The cell's root in its topology server (default /vitess/<cell>)." }),
   };
 

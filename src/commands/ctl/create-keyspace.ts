@@ -6,12 +6,15 @@ import { DURABILITY_POLICIES } from '../../core/topo/records/keyspace.js';
 
 export default class CreateKeyspace extends CtlCommand {
   static override aliases = ['ctl:CreateKeyspace'];
-  static override description =
-    'Create a keyspace (with an empty VSchema) and publish it in every cell\'s SrvVSchema.';
+  static override description = "Create a keyspace (with an empty VSchema) and publish it in every cell's SrvVSchema.";
   static override examples = ['<%= config.bin %> ctl create-keyspace commerce --durability-policy semi_sync'];
   static override args = { keyspace: Args.string({ required: true, description: 'Keyspace name.' }) };
   static override flags = {
-    'durability-policy': Flags.option({ options: DURABILITY_POLICIES, default: 'none', description: 'Durability policy.' })(),
+    'durability-policy': Flags.option({
+      options: DURABILITY_POLICIES,
+      default: 'none',
+      description: 'Durability policy.',
+    })(),
     'sidecar-db-name': Flags.string({ default: '_vt', description: 'Name of the sidecar database tablets use.' }),
     force: Flags.boolean({ default: false, description: 'Succeed if the keyspace already exists.' }),
   };

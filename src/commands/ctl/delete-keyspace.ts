@@ -7,7 +7,10 @@ export default class DeleteKeyspace extends CtlCommand {
   static override description = 'Delete a keyspace; refuses one that still has shards unless --recursive.';
   static override args = { keyspace: Args.string({ required: true, description: 'Keyspace name.' }) };
   static override flags = {
-    recursive: Flags.boolean({ default: false, description: 'Also delete its shards, tablets, serving records and VSchema.' }),
+    recursive: Flags.boolean({
+      default: false,
+      description: 'Also delete its shards, tablets, serving records and VSchema.',
+    }),
   };
 
   async run(): Promise<void> {

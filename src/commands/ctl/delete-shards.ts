@@ -9,7 +9,10 @@ export default class DeleteShards extends CtlCommand {
   static override strict = false;
   static override flags = {
     recursive: Flags.boolean({ default: false, description: "Also delete the shards' tablets." }),
-    'even-if-serving': Flags.boolean({ default: false, description: 'Delete even if a SrvKeyspace still routes to it.' }),
+    'even-if-serving': Flags.boolean({
+      default: false,
+      description: 'Delete even if a SrvKeyspace still routes to it.',
+    }),
   };
 
   async run(): Promise<void> {

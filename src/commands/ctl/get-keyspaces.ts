@@ -8,6 +8,10 @@ export default class GetKeyspaces extends CtlCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(GetKeyspaces);
-    await this.runAction(flags, (ts) => getKeyspaces(ts), (ks) => renderLines(ks.map((k) => k.name)));
+    await this.runAction(
+      flags,
+      (ts) => getKeyspaces(ts),
+      (ks) => renderLines(ks.map((k) => k.name)),
+    );
   }
 }

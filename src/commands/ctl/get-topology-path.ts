@@ -11,7 +11,7 @@ export default class GetTopologyPath extends CtlCommand {
     '<%= config.bin %> ctl get-topology-path /keyspaces/commerce/Keyspace',
     '<%= config.bin %> ctl get-topology-path /tablets --cell zone1',
   ];
-  static override args = { path: Args.string({ required: true, description: "Absolute path, e.g. /keyspaces." }) };
+  static override args = { path: Args.string({ required: true, description: 'Absolute path, e.g. /keyspaces.' }) };
   static override flags = {
     cell: Flags.string({ description: "Read from this cell's store instead of the global one." }),
   };

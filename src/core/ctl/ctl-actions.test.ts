@@ -102,7 +102,9 @@ describe('ctl actions on MemoryTopo', () => {
     expect(Object.keys(await getSrvKeyspaces(ts, 'customer', ['zone2']))).toEqual(['zone2']);
     // A shard still in the serving graph is not deleted by accident.
     expect((await rejects(deleteShards(ts, ['customer/80-']))).message).toContain('still in the serving graph');
-    expect((await rejects(rebuildKeyspaceGraph(ts, 'commerce'))).message).toBe('keyspace commerce has no serving shards');
+    expect((await rejects(rebuildKeyspaceGraph(ts, 'commerce'))).message).toBe(
+      'keyspace commerce has no serving shards',
+    );
   });
 
   it('lists and deletes tablets, protecting primaries', async () => {
@@ -142,12 +144,17 @@ describe('ctl actions on MemoryTopo', () => {
     const bad = await rejects(applyRoutingRules(ts, '{"rules":[{"from_table":"t","to_tables":["nope.t"]}]}'));
     expect(bad.message).toContain('keyspace "nope" not found');
     await applyRoutingRules(ts, '{"rules":[{"from_table":"t","to_tables":["customer.t"]}]}');
-    expect((await getSrvVSchema(ts, 'zone1')).routing_rules.rules).toEqual([{ from_table: 't', to_tables: ['customer.t'] }]);
+    expect((await getSrvVSchema(ts, 'zone1')).routing_rules.rules).toEqual([
+      { from_table: 't', to_tables: ['customer.t'] },
+    ]);
   });
 
   it('reads raw topology paths and deletes keyspaces', async () => {
     const node = await getTopologyPath(ts, '/keyspaces/customer/Keyspace');
-    expect(node.kind === 'value' && JSON.parse(node.data)).toEqual({ durability_policy: 'semi_sync', sidecar_db_name: '_vt' });
+    expect(node.kind === 'value' && JSON.parse(node.data)).toEqual({
+      durability_policy: 'semi_sync',
+      sidecar_db_name: '_vt',
+    });
     const dir = await getTopologyPath(ts, '/keyspaces');
     expect(dir.kind === 'dir' && dir.children.map((c) => c.name)).toEqual(['commerce', 'customer']);
     const cellDir = await getTopologyPath(ts, '/', { cell: 'zone1' });
@@ -162,6 +169,7 @@ describe('ctl actions on MemoryTopo', () => {
 
   it('parses keyspace/shard arguments', () => {
     expect(parseKeyspaceShard('customer/-80')).toEqual({ keyspace: 'customer', shard: '-80' });
-    for (const bad of ['customer', '/0', 'customer/', 'a/b/c']) expect(() => parseKeyspaceShard(bad)).toThrow(/keyspace\/shard/);
+    for (const bad of ['customer', '/0', 'customer/', 'a/b/c'])
+      expect(() => parseKeyspaceShard(bad)).toThrow(/keyspace\/shard/);
   });
 });

@@ -20,7 +20,11 @@ export interface CreateKeyspaceOptions {
  * then a SrvVSchema rebuild in every registered cell so gates see the new keyspace. ALREADY_EXISTS without
  * `force`.
  */
-export async function createKeyspace(ts: TopoServer, name: string, opts: CreateKeyspaceOptions = {}): Promise<KeyspaceInfo> {
+export async function createKeyspace(
+  ts: TopoServer,
+  name: string,
+  opts: CreateKeyspaceOptions = {},
+): Promise<KeyspaceInfo> {
   const policy = opts.durabilityPolicy ?? 'none';
   if (!(DURABILITY_POLICIES as readonly string[]).includes(policy)) {
     throw Err.invalidArgument(`invalid durability policy "${policy}" (want ${DURABILITY_POLICIES.join(', ')})`);

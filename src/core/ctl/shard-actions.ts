@@ -36,7 +36,11 @@ export interface DeleteShardsOptions {
 }
 
 /** Deletes shards in order; stops at the first failure (earlier deletions stay done). */
-export async function deleteShards(ts: TopoServer, shards: readonly string[], opts: DeleteShardsOptions = {}): Promise<void> {
+export async function deleteShards(
+  ts: TopoServer,
+  shards: readonly string[],
+  opts: DeleteShardsOptions = {},
+): Promise<void> {
   if (shards.length === 0) throw Err.invalidArgument('no shards given (expected <keyspace>/<shard> ...)');
   const parsed = shards.map(parseKeyspaceShard);
   for (const { keyspace, shard } of parsed) {

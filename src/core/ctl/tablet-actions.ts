@@ -61,7 +61,9 @@ export async function deleteTablets(
     if (t.type === 'PRIMARY') {
       await ts
         .updateShardFields(t.keyspace, t.shard, (s) =>
-          tabletAliasEqual(s.primary_alias, t.alias) ? { ...s, primary_alias: null, primary_term_start_time: null } : null,
+          tabletAliasEqual(s.primary_alias, t.alias)
+            ? { ...s, primary_alias: null, primary_term_start_time: null }
+            : null,
         )
         .catch(() => undefined); // The shard may be gone already; the tablet deletion is what was asked.
     }

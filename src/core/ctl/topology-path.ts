@@ -13,7 +13,11 @@ export type TopologyNode =
  * Reads a raw path of the global store (or of `cell`'s store): its value if one is stored there, else its
  * directory listing. NOT_FOUND (the topo's "node doesn't exist: <path>") when neither exists.
  */
-export async function getTopologyPath(ts: TopoServer, path: string, opts: { cell?: string } = {}): Promise<TopologyNode> {
+export async function getTopologyPath(
+  ts: TopoServer,
+  path: string,
+  opts: { cell?: string } = {},
+): Promise<TopologyNode> {
   const p = normalizePath(path, true);
   let conn: TopoConn = ts.global;
   if (opts.cell !== undefined) {

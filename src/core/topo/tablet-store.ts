@@ -1,5 +1,13 @@
 import { VtError, isReason } from '../errors/index.js';
-import { createRecord, deleteRecord, listNames, readRecord, recordNotFound, updateRecord, type Mutator } from './record-io.js';
+import {
+  createRecord,
+  deleteRecord,
+  listNames,
+  readRecord,
+  recordNotFound,
+  updateRecord,
+  type Mutator,
+} from './record-io.js';
 import { decodeTablet, type Tablet } from './records/tablet.js';
 import { formatTabletAlias, parseTabletAlias, type TabletAlias } from './records/tablet-alias.js';
 import type { TopoConn } from './topo-conn.js';
@@ -15,8 +23,11 @@ export class TabletStore {
   /** ALREADY_EXISTS if a tablet with this alias is registered. */
   async create(tablet: Tablet): Promise<void> {
     const alias = formatTabletAlias(tablet.alias);
-    await createRecord(await this.cellConn(tablet.alias.cell), P.tablet(tablet.alias), tablet, () =>
-      new VtError('ALREADY_EXISTS', `tablet ${alias} already exists`, { reason: 'NodeExists' }),
+    await createRecord(
+      await this.cellConn(tablet.alias.cell),
+      P.tablet(tablet.alias),
+      tablet,
+      () => new VtError('ALREADY_EXISTS', `tablet ${alias} already exists`, { reason: 'NodeExists' }),
     );
   }
 

@@ -67,7 +67,9 @@ describe('TopoServer on MemoryTopo', () => {
     expect([...cells.keys()]).toEqual(['zone1:/vitess/zone1']);
     expect((await rejects(ts.cellConn('zone3'))).message).toBe('cell zone3 not found');
     expect((await rejects(ts.createCellInfo('zone1', { server_address: '', root: '' }))).code).toBe('ALREADY_EXISTS');
-    expect((await rejects(ts.createCellInfo('bad/cell', { server_address: '', root: '' }))).code).toBe('INVALID_ARGUMENT');
+    expect((await rejects(ts.createCellInfo('bad/cell', { server_address: '', root: '' }))).code).toBe(
+      'INVALID_ARGUMENT',
+    );
   });
 
   it('creates, reads, updates and deletes keyspaces at Vitess paths', async () => {
@@ -173,12 +175,16 @@ describe('TopoServer on MemoryTopo', () => {
     expect((await rejects(ts.deleteKeyspace('commerce'))).message).toContain('still has 1 shard(s)');
     await ts.deleteKeyspace('commerce', { recursive: true });
     expect((await ts.getTabletsByCell('zone1')).map((t) => t.alias.uid)).toEqual([200]);
-    expect((await rejects(ts.getTablet({ cell: 'zone1', uid: 100 }))).message).toBe('tablet zone1-0000000100 not found');
+    expect((await rejects(ts.getTablet({ cell: 'zone1', uid: 100 }))).message).toBe(
+      'tablet zone1-0000000100 not found',
+    );
   });
 
   it('stores serving records per cell and VSchema/routing rules globally', async () => {
     await ts.createKeyspace('commerce', newKeyspace());
-    const srv = { partitions: [{ served_type: 'PRIMARY' as const, shard_references: [{ name: '0', key_range: null }] }] };
+    const srv = {
+      partitions: [{ served_type: 'PRIMARY' as const, shard_references: [{ name: '0', key_range: null }] }],
+    };
     await ts.updateSrvKeyspace('zone1', 'commerce', srv);
     expect(await ts.getSrvKeyspace('zone1', 'commerce')).toEqual(srv);
     expect(await ts.getSrvKeyspaceNames('zone1')).toEqual(['commerce']);
@@ -208,7 +214,10 @@ describe('TopoServer on MemoryTopo', () => {
     const it = w.changes[Symbol.asyncIterator]();
     await ts.updateSrvVSchema('zone1', { keyspaces: { a: { sharded: false } }, routing_rules: { rules: [] } });
     const next = await it.next();
-    expect(next.value).toEqual({ kind: 'changed', value: { keyspaces: { a: { sharded: false } }, routing_rules: { rules: [] } } });
+    expect(next.value).toEqual({
+      kind: 'changed',
+      value: { keyspaces: { a: { sharded: false } }, routing_rules: { rules: [] } },
+    });
     ac.abort();
     await expect(ts.watchSrvKeyspace('zone1', 'missing')).rejects.toThrow('SrvKeyspace for keyspace missing not found');
   });

@@ -31,7 +31,8 @@ const NAME = /^[A-Za-z0-9_$-]{1,63}$/;
 
 /** Keyspace names appear in paths and SQL: 1-63 of letters, digits, '_', '$', '-'. */
 export function validateKeyspaceName(ks: string): void {
-  if (!NAME.test(ks)) throw Err.invalidArgument(`invalid keyspace name "${ks}": use 1-63 letters, digits, '_', '$' or '-'`);
+  if (!NAME.test(ks))
+    throw Err.invalidArgument(`invalid keyspace name "${ks}": use 1-63 letters, digits, '_', '$' or '-'`);
 }
 
 export interface CreateShardOptions {
@@ -65,8 +66,11 @@ export class TopoServer {
 
   async createCellInfo(cell: string, info: CellInfo): Promise<void> {
     validateCellName(cell);
-    await createRecord(this.global, P.cellInfo(cell), info, () =>
-      new VtError('ALREADY_EXISTS', `cell ${cell} already exists`, { reason: 'NodeExists' }),
+    await createRecord(
+      this.global,
+      P.cellInfo(cell),
+      info,
+      () => new VtError('ALREADY_EXISTS', `cell ${cell} already exists`, { reason: 'NodeExists' }),
     );
   }
 
@@ -113,8 +117,11 @@ export class TopoServer {
 
   async createKeyspace(ks: string, keyspace: Keyspace): Promise<void> {
     validateKeyspaceName(ks);
-    await createRecord(this.global, P.keyspace(ks), keyspace, () =>
-      new VtError('ALREADY_EXISTS', `keyspace ${ks} already exists`, { reason: 'NodeExists' }),
+    await createRecord(
+      this.global,
+      P.keyspace(ks),
+      keyspace,
+      () => new VtError('ALREADY_EXISTS', `keyspace ${ks} already exists`, { reason: 'NodeExists' }),
     );
   }
 
@@ -182,8 +189,11 @@ export class TopoServer {
         serving = false;
       }
       const record = newShard(keyRange, serving);
-      await createRecord(this.global, P.shard(ks, shard), record, () =>
-        new VtError('ALREADY_EXISTS', `shard ${ks}/${shard} already exists`, { reason: 'NodeExists' }),
+      await createRecord(
+        this.global,
+        P.shard(ks, shard),
+        record,
+        () => new VtError('ALREADY_EXISTS', `shard ${ks}/${shard} already exists`, { reason: 'NodeExists' }),
       );
       return record;
     } finally {

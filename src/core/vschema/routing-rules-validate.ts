@@ -8,7 +8,10 @@ import { isObj } from './vschema-shape.js';
  * with an `@tablet_type` suffix, and appears once; to_tables is a non-empty list of qualified `ks.table`
  * names. With `keyspaces`, target keyspaces must be among them. Returns one message per problem.
  */
-export function checkRoutingRules(input: unknown, keyspaces?: ReadonlySet<string>): { rules: RoutingRules; errors: string[] } {
+export function checkRoutingRules(
+  input: unknown,
+  keyspaces?: ReadonlySet<string>,
+): { rules: RoutingRules; errors: string[] } {
   const errors: string[] = [];
   if (!isObj(input)) return { rules: { rules: [] }, errors: ['expected a JSON object {"rules": [...]}'] };
   const raw = input['rules'] ?? [];
@@ -24,13 +27,15 @@ export function checkRoutingRules(input: unknown, keyspaces?: ReadonlySet<string
     if (seen.has(from)) errors.push(`${at}: duplicate rule for "${from}"`);
     seen.add(from);
     const to = r['to_tables'];
-    if (!Array.isArray(to) || to.length === 0) return void errors.push(`${at} ("${from}"): "to_tables" must be a non-empty array`);
+    if (!Array.isArray(to) || to.length === 0)
+      return void errors.push(`${at} ("${from}"): "to_tables" must be a non-empty array`);
     to.forEach((t: unknown, j) => {
       if (typeof t !== 'string' || !/^[^.\s]+\.[^.\s]+$/.test(t)) {
         return void errors.push(`${at} ("${from}"): to_tables[${j}] must be a qualified table name (ks.table)`);
       }
       const ks = t.slice(0, t.indexOf('.'));
-      if (keyspaces && !keyspaces.has(ks)) errors.push(`${at} ("${from}"): to_tables[${j}]: keyspace "${ks}" not found`);
+      if (keyspaces && !keyspaces.has(ks))
+        errors.push(`${at} ("${from}"): to_tables[${j}]: keyspace "${ks}" not found`);
     });
   });
   return { rules: input as unknown as RoutingRules, errors };

@@ -114,7 +114,12 @@ function optType(o: Record<string, unknown>, key: string, type: string, at: stri
   if (o[key] !== undefined && o[key] !== null && typeof o[key] !== type) errors.push(`${at}"${key}" must be a ${type}`);
 }
 
-function mapOf(o: Record<string, unknown>, key: string, at: string, errors: string[]): Record<string, unknown> | undefined {
+function mapOf(
+  o: Record<string, unknown>,
+  key: string,
+  at: string,
+  errors: string[],
+): Record<string, unknown> | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (!isObj(v)) {

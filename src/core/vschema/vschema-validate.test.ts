@@ -42,7 +42,11 @@ function errorsOf(vs: unknown, o: VSchemaCheckOptions = opts): readonly string[]
   return checkKeyspaceVSchema(vs, o).errors;
 }
 
-const sharded = (tables: object, vindexes: object = { hash: { type: 'hash' } }) => ({ sharded: true, vindexes, tables });
+const sharded = (tables: object, vindexes: object = { hash: { type: 'hash' } }) => ({
+  sharded: true,
+  vindexes,
+  tables,
+});
 
 describe('checkKeyspaceVSchema', () => {
   it('accepts Vitess example VSchemas', () => {
@@ -56,7 +60,11 @@ describe('checkKeyspaceVSchema', () => {
     ['sharded type', { sharded: 'true' }, '"sharded" must be a boolean'],
     ['foreign_key_mode', { foreign_key_mode: 'cascade' }, '"foreign_key_mode" must be one of'],
     ['vindex without type', sharded({}, { v: {} }), 'vindex "v": "type" must be a non-empty string'],
-    ['non-string param', sharded({}, { v: { type: 'hash', params: { a: 1 } } }), 'vindex "v": param "a" must be a string'],
+    [
+      'non-string param',
+      sharded({}, { v: { type: 'hash', params: { a: 1 } } }),
+      'vindex "v": param "a" must be a string',
+    ],
     ['unknown vindex type', sharded({}, { v: { type: 'hashh' } }), 'vindex "v": unknown vindex type "hashh"'],
     [
       'lookup missing table',
@@ -68,7 +76,11 @@ describe('checkKeyspaceVSchema', () => {
       sharded({}, { m: { type: 'numeric_static_map' } }),
       'requires one of params "json_path", "json"',
     ],
-    ['owner on non-lookup', sharded({ t: { column_vindexes: [{ column: 'id', name: 'h' }] } }, { h: { type: 'hash', owner: 't' } }), 'cannot have an owner'],
+    [
+      'owner on non-lookup',
+      sharded({ t: { column_vindexes: [{ column: 'id', name: 'h' }] } }, { h: { type: 'hash', owner: 't' } }),
+      'cannot have an owner',
+    ],
     [
       'unknown vindex reference',
       sharded({ customer: { column_vindexes: [{ column: 'id', name: 'hsh' }] } }),
@@ -91,7 +103,11 @@ describe('checkKeyspaceVSchema', () => {
       ),
       'primary vindex "l" cannot be owned',
     ],
-    ['column vindex without column', sharded({ t: { column_vindexes: [{ name: 'hash' }] } }), 'needs "column" or "columns"'],
+    [
+      'column vindex without column',
+      sharded({ t: { column_vindexes: [{ name: 'hash' }] } }),
+      'needs "column" or "columns"',
+    ],
     [
       'column and columns',
       sharded({ t: { column_vindexes: [{ name: 'hash', column: 'a', columns: ['a'] }] } }),
@@ -102,22 +118,49 @@ describe('checkKeyspaceVSchema', () => {
       { vindexes: { hash: { type: 'hash' } }, tables: { t: { column_vindexes: [{ column: 'id', name: 'hash' }] } } },
       'table "t": column_vindexes are not allowed in an unsharded keyspace',
     ],
-    ['bad table type', { tables: { t: { type: 'view' } } }, 'table "t": "type" must be "sequence", "reference" or empty'],
-    ['sequence in sharded keyspace', sharded({ s: { type: 'sequence' } }), 'table "s": sequence tables must be in an unsharded keyspace'],
-    ['reference with vindexes', sharded({ r: { type: 'reference', column_vindexes: [{ column: 'a', name: 'hash' }] } }), 'reference table cannot have column_vindexes'],
+    [
+      'bad table type',
+      { tables: { t: { type: 'view' } } },
+      'table "t": "type" must be "sequence", "reference" or empty',
+    ],
+    [
+      'sequence in sharded keyspace',
+      sharded({ s: { type: 'sequence' } }),
+      'table "s": sequence tables must be in an unsharded keyspace',
+    ],
+    [
+      'reference with vindexes',
+      sharded({ r: { type: 'reference', column_vindexes: [{ column: 'a', name: 'hash' }] } }),
+      'reference table cannot have column_vindexes',
+    ],
     [
       'sequence not found',
-      sharded({ t: { column_vindexes: [{ column: 'id', name: 'hash' }], auto_increment: { column: 'id', sequence: 'nope' } } }),
+      sharded({
+        t: { column_vindexes: [{ column: 'id', name: 'hash' }], auto_increment: { column: 'id', sequence: 'nope' } },
+      }),
       'table "t": auto_increment: sequence "nope" not found',
     ],
     [
       'sequence not a sequence table',
-      sharded({ t: { column_vindexes: [{ column: 'id', name: 'hash' }], auto_increment: { column: 'id', sequence: 'commerce.product' } } }),
+      sharded({
+        t: {
+          column_vindexes: [{ column: 'id', name: 'hash' }],
+          auto_increment: { column: 'id', sequence: 'commerce.product' },
+        },
+      }),
       'auto_increment: table "commerce.product" is not a sequence table',
     ],
-    ['auto_increment without column', { tables: { t: { auto_increment: { sequence: 's' } } } }, 'auto_increment: "column" must be a non-empty string'],
+    [
+      'auto_increment without column',
+      { tables: { t: { auto_increment: { sequence: 's' } } } },
+      'auto_increment: "column" must be a non-empty string',
+    ],
     ['pinned not hex', sharded({ t: { pinned: 'zz' } }), 'pinned "zz" is not a hex keyspace id'],
-    ['bad reference source', sharded({ r: { type: 'reference', source: 'product' } }), 'must be a qualified table name'],
+    [
+      'bad reference source',
+      sharded({ r: { type: 'reference', source: 'product' } }),
+      'must be a qualified table name',
+    ],
   ])('%s', (_name, vs, message) => {
     const errs = errorsOf(vs);
     expect(errs.join('\n')).toContain(message);
@@ -156,7 +199,10 @@ describe('parseKeyspaceVSchema', () => {
   it('throws one INVALID_ARGUMENT listing every problem', () => {
     let err: unknown;
     try {
-      parseKeyspaceVSchema(JSON.stringify(sharded({ a: {}, b: { column_vindexes: [{ column: 'x', name: 'nope' }] } })), opts);
+      parseKeyspaceVSchema(
+        JSON.stringify(sharded({ a: {}, b: { column_vindexes: [{ column: 'x', name: 'nope' }] } })),
+        opts,
+      );
     } catch (e) {
       err = e;
     }
@@ -196,7 +242,12 @@ describe('vindex catalogue', () => {
 
 describe('routing rules', () => {
   it('accepts valid rules', () => {
-    const text = JSON.stringify({ rules: [{ from_table: 'customer', to_tables: ['customer.customer'] }, { from_table: 'commerce.customer@replica', to_tables: ['customer.customer'] }] });
+    const text = JSON.stringify({
+      rules: [
+        { from_table: 'customer', to_tables: ['customer.customer'] },
+        { from_table: 'commerce.customer@replica', to_tables: ['customer.customer'] },
+      ],
+    });
     expect(parseRoutingRules(text, new Set(['customer', 'commerce'])).rules).toHaveLength(2);
     expect(parseRoutingRules('{}').rules).toEqual([]);
   });
@@ -206,7 +257,10 @@ describe('routing rules', () => {
     ['{"rules": [{"from_table": "a.b.c", "to_tables": ["x.y"]}]}', 'rules[0]: "from_table" must be'],
     ['{"rules": [{"from_table": "a", "to_tables": []}]}', '"to_tables" must be a non-empty array'],
     ['{"rules": [{"from_table": "a", "to_tables": ["y"]}]}', 'to_tables[0] must be a qualified table name'],
-    ['{"rules": [{"from_table": "a", "to_tables": ["ks.a"]}, {"from_table": "a", "to_tables": ["ks.a"]}]}', 'rules[1]: duplicate rule for "a"'],
+    [
+      '{"rules": [{"from_table": "a", "to_tables": ["ks.a"]}, {"from_table": "a", "to_tables": ["ks.a"]}]}',
+      'rules[1]: duplicate rule for "a"',
+    ],
     ['{"rules": [{"from_table": "a", "to_tables": ["nope.a"]}]}', 'keyspace "nope" not found'],
     ['{"rules": [', 'routing rules: invalid JSON at line 1, column 12'],
   ])('rejects %s', (text, message) => {

@@ -105,7 +105,13 @@ function checkTable(name: string, t: TableDef, vs: KeyspaceVSchema, opts: VSchem
   if (t.auto_increment) checkSequence(at, t.auto_increment.sequence, vs, opts, errors);
 }
 
-function checkSequence(at: string, seq: string, vs: KeyspaceVSchema, opts: VSchemaCheckOptions, errors: string[]): void {
+function checkSequence(
+  at: string,
+  seq: string,
+  vs: KeyspaceVSchema,
+  opts: VSchemaCheckOptions,
+  errors: string[],
+): void {
   const all: Record<string, KeyspaceVSchema> = { ...opts.otherKeyspaces, [opts.keyspace]: vs };
   const dot = seq.indexOf('.');
   // Unqualified names are looked up in this keyspace first, then in the others (as Vitess's global lookup).
@@ -116,7 +122,8 @@ function checkSequence(at: string, seq: string, vs: KeyspaceVSchema, opts: VSche
   for (const [ks, table] of places) {
     const t = all[ks]?.tables?.[table];
     if (t === undefined) continue;
-    if ((t?.type ?? '') !== 'sequence') errors.push(`${at}: auto_increment: table "${ks}.${table}" is not a sequence table`);
+    if ((t?.type ?? '') !== 'sequence')
+      errors.push(`${at}: auto_increment: table "${ks}.${table}" is not a sequence table`);
     return;
   }
   // Without the other keyspaces' VSchemas a sequence elsewhere cannot be ruled out.
