@@ -18,6 +18,7 @@ import { queryResult, resultEvents, type ResultEvent, type Row } from '../../src
  *   select * from t         3-row table (id, name, price, created, data)
  *   select types            one row of every column type (and a row of NULLs)
  *   select 1                one column `1`
+ *   sleep <ms>              waits, then one row
  *   select big <n> <rows>   <rows> rows of an <n>-byte string
  *   select whoami           user, userData, db, tls, connection id
  *   select fail_mid         fields, one row, then an error
@@ -53,7 +54,15 @@ export function fixtureHandler(events: string[] = []): Handler {
 }
 
 async function* runAll(c: ServerConnection, parts: string[]): AsyncGenerator<ResultEvent> {
-  for (const p of parts) yield* run(c, p.trim());
+  for (const p of parts) {
+    const sleep = /^sleep (\d+)$/.exec(p.trim());
+    if (sleep) {
+      await new Promise((r) => setTimeout(r, Number(sleep[1])));
+      yield* resultEvents(queryResult({ fields: [field('slept', MysqlType.LONG)], rows: [[sleep[1]!]] }));
+    } else {
+      yield* run(c, p.trim());
+    }
+  }
 }
 
 function* echo(params: readonly BoundParam[]): Generator<ResultEvent> {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFixtureServer } from '../../../test/support/protocol-fixture.js';
 import { RAW_CLIENT_CAPS, RawClient, parseErr, u16, u32 } from '../../../test/support/protocol-raw-client.js';
+import { field } from '../sqltypes/field.js';
+import { MysqlType } from '../sqltypes/mysql-type.js';
 import { Cap, Com, ServerStatus } from './constants.js';
 import type { MysqlServer } from './mysql-server.js';
 
@@ -177,6 +179,57 @@ describe('command phase (DEPRECATE_EOF client)', () => {
     c.command(Com.QUIT);
     await c.closed;
     await expect.poll(() => events.includes(`close ${values[4]}`)).toBe(true);
+  });
+});
+
+describe('pipelining and back-pressure', () => {
+  it('answers pipelined commands strictly in order, even when an earlier one is slow', async () => {
+    const { client: c } = await RawClient.login(port);
+    const frame = (cmd: number, body: string): Buffer => {
+      const b = Buffer.from(body);
+      return Buffer.concat([Buffer.from([b.length + 1, 0, 0, 0, cmd]), b]);
+    };
+    c.sendRaw(Buffer.concat([frame(Com.QUERY, 'sleep 80'), frame(Com.PING, ''), frame(Com.QUERY, 'error'), frame(Com.QUERY, 'select 1')]));
+    const ps = await c.readAll(4 + 1 + 1 + 4);
+    expect(ps[2]!.payload.toString('hex')).toBe('023830'); // sleep's row '80'
+    expect(ps[4]!.payload[0]).toBe(0x00); // PING OK
+    expect(parseErr(ps[5]!.payload).errno).toBe(1146);
+    expect(ps[8]!.payload.toString('hex')).toBe('0131');
+    c.close();
+  });
+
+  it('stops pulling from the handler while the client does not read, and stops it when the client leaves', async () => {
+    let produced = 0;
+    let finished = false;
+    const row = ['x'.repeat(64 * 1024)];
+    const s = await startFixtureServer({
+      handler: {
+        async *query() {
+          try {
+            yield { kind: 'fields', fields: [field('v', MysqlType.BLOB)] };
+            for (let i = 0; i < 100_000; i++) {
+              produced++;
+              yield { kind: 'rows', rows: [row] };
+            }
+            yield { kind: 'ok' };
+          } finally {
+            finished = true;
+          }
+        },
+        prepare: () => ({ paramCount: 0, columns: [] }),
+        execute: () => [],
+      },
+    });
+    const { client: c } = await RawClient.login(s.port);
+    c.socket.pause();
+    c.command(Com.QUERY, 'select lots');
+    await new Promise((r) => setTimeout(r, 500));
+    // 100k rows of 64 KiB would be 6.4 GB; only socket buffers' worth may have been produced.
+    expect(produced).toBeLessThan(2000);
+    c.close();
+    await expect.poll(() => finished).toBe(true);
+    expect(produced).toBeLessThan(2000);
+    await s.server.close();
   });
 });
 
