@@ -101,7 +101,7 @@ describe('ctl actions on MemoryTopo', () => {
     ]);
     expect(Object.keys(await getSrvKeyspaces(ts, 'customer', ['zone2']))).toEqual(['zone2']);
     // A shard still in the serving graph is not deleted by accident.
-    expect((await rejects(deleteShards(ts, ['customer/80-']))).message).toContain('still in the serving graph');
+    expect((await rejects(deleteShards(ts, ['customer/80-']))).message).toContain('is still serving in cell zone1');
     expect((await rejects(rebuildKeyspaceGraph(ts, 'commerce'))).message).toBe(
       'keyspace commerce has no serving shards',
     );

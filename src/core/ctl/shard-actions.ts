@@ -54,7 +54,7 @@ export async function deleteShards(
         const serving = srv?.partitions.some((p) => p.shard_references.some((r) => r.name === shard));
         if (serving) {
           throw Err.failedPrecondition(
-            `shard ${keyspace}/${shard} is still in the serving graph of cell ${cell}; rebuild the keyspace graph first or use --even-if-serving`,
+            `shard ${keyspace}/${shard} is still serving in cell ${cell} (its SrvKeyspace references it); use --even-if-serving to delete it anyway`,
           );
         }
       }

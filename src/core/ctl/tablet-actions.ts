@@ -4,8 +4,11 @@ import { formatTabletAlias, parseTabletAlias, tabletAliasEqual } from '../topo/r
 import type { TopoServer } from '../topo/topo-server.js';
 import { resolveCells } from './cell-actions.js';
 
+/** One tablet by alias ("zone1-100"); NOT_FOUND naming the cell when the cell is not registered. */
 export async function getTablet(ts: TopoServer, alias: string): Promise<Tablet> {
-  return ts.getTablet(parseTabletAlias(alias));
+  const parsed = parseTabletAlias(alias);
+  await resolveCells(ts, [parsed.cell]);
+  return ts.getTablet(parsed);
 }
 
 export interface TabletFilter {
