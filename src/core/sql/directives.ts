@@ -3,8 +3,6 @@ import type { Token } from './token.js';
 /** Vitess query directives from `/*vt+ NAME=value FLAG *\/` comments: name (as written) -> value. */
 export type Directives = ReadonlyMap<string, string>;
 
-export const NO_DIRECTIVES: Directives = new Map();
-
 /** Well-known Vitess directive names. */
 export const Directive = {
   QUERY_TIMEOUT_MS: 'QUERY_TIMEOUT_MS',
@@ -36,9 +34,9 @@ export function parseDirectives(comment: string, into: Map<string, string> = new
 
 /** Directives of every `directive_comment` token in `tokens` (Vitess reads them wherever the comment sits). */
 export function directivesOf(tokens: readonly Token[]): Directives {
-  let map: Map<string, string> | undefined;
-  for (const t of tokens) if (t.kind === 'directive_comment') map = parseDirectives(t.value, map);
-  return map ?? NO_DIRECTIVES;
+  const map = new Map<string, string>();
+  for (const t of tokens) if (t.kind === 'directive_comment') parseDirectives(t.value, map);
+  return map;
 }
 
 /** Integer value of a directive (e.g. QUERY_TIMEOUT_MS), or undefined when absent or not a non-negative integer. */

@@ -58,6 +58,8 @@ describe('Lexer token kinds', () => {
     ['@@version', [['sysvar', 'version']]],
     ['@@session.autocommit', [['sysvar', 'session.autocommit']]],
     ['@@GLOBAL.max_connections', [['sysvar', 'GLOBAL.max_connections']]],
+    ['@@session.`autocommit`', [['sysvar', 'session.autocommit']]],
+    ['@@`x`', [['sysvar', 'x']]],
     ['-- hi\n1', [['comment', '-- hi'], ['int', '1']]],
     ['--', [['comment', '--']]],
     ['# hash\n', [['comment', '# hash']]],
