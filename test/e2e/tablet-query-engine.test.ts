@@ -90,6 +90,29 @@ describe('QueryEngine against a real mariadbd', () => {
     expect(qe.vars().stats.queries['Select']?.count).toBeGreaterThanOrEqual(1);
   });
 
+  it('returns every type as the exact text (or bytes) mysqld sent', async () => {
+    const sql =
+      "select 1e20 as dbl, 0.1 + 0.2e0 as dbl2, cast(1.5 as float) as f, 123456789012345678901234567890.5 as dec1, " +
+      "-128 as tiny, 18446744073709551615 as ubig, b'101' as bits, st_astext(point(1, 2)) as wkt, point(1, 2) as geom, " +
+      "json_object('a', 1) as j, cast('2024-01-02 03:04:05.5' as datetime(1)) as dt, cast('10:00' as time) as tm, " +
+      "year(now()) as y, 'ü€' as txt, x'00ff' as bin, null as n";
+    const got = await qe.execute({ sql });
+    const root = await mysqld.rootConnection();
+    try {
+      // Oracle: the raw bytes of the text protocol, from an independent connection.
+      const [raw] = await root.query({ sql, rowsAsArray: true, typeCast: false });
+      const want = (raw as (Buffer | null)[][])[0]!.map((v, i) => {
+        if (v === null) return null;
+        const binary = ['bits', 'geom', 'bin'].includes(got.fields[i]!.name);
+        return binary ? v : v.toString('utf8');
+      });
+      expect(got.rows[0]).toEqual(want);
+      expect(got.rows[0]![0]).toBe('1e20');
+    } finally {
+      await root.end();
+    }
+  });
+
   it('runs statements in transactions: rollback discards, commit keeps', async () => {
     const tx1 = await qe.begin();
     await qe.execute({ sql: "insert into t (id, v) values (2, 'a')", options: { transactionId: tx1 } });

@@ -1,8 +1,8 @@
 import mysql from 'mysql2';
 import { Err, VtError } from '../errors/index.js';
-import { queryResult, type QueryResult, type ResultEvent, type Row } from '../sqltypes/index.js';
+import { queryResult, type Field, type QueryResult, type ResultEvent, type Row, type SqlValue } from '../sqltypes/index.js';
 import { isConnectionError, mysqlError } from './mysql-error.js';
-import { RowDecoder, type Mysql2Column } from './row-decoder.js';
+import { castToText, toField, type Mysql2Column } from './cast-to-text.js';
 
 /** Where and as whom to connect to mysqld. */
 export interface ConnParams {
@@ -37,7 +37,6 @@ export interface StreamOptions extends ExecOptions {
 /** After KILL QUERY, how long the statement may take to return before the connection is closed instead. */
 const KILL_GRACE_MS = 2000;
 
-type RawRow = (Buffer | null)[];
 interface OkHeader {
   affectedRows?: number;
   insertId?: number | string;
@@ -46,7 +45,7 @@ interface OkHeader {
 }
 
 /**
- * One mysqld connection (mysql2 callback API, text protocol, raw values). It runs one statement at a time,
+ * One mysqld connection (mysql2 callback API, text protocol, values kept as MySQL's text). It runs one statement at a time,
  * knows its mysqld thread id (for KILL) and notices when the server closes it (`isClosed`), so pools can
  * replace it. Every failure is a VtError: server errors keep errno/SQLSTATE, lost connections are UNAVAILABLE,
  * a killed (timed out / aborted) statement is 1317/70100.
@@ -116,7 +115,7 @@ export class DbConn {
         reject(guard.error);
         return;
       }
-      this.conn.query({ sql, rowsAsArray: true, typeCast: false }, (err, res, cols) => {
+      this.conn.query({ sql, rowsAsArray: true, typeCast: castToText }, (err, res, cols) => {
         if (err && isConnectionError(err)) this.closed = true;
         const killed = guard.finish();
         // Wait for KILL QUERY to be done so it cannot hit the connection's next statement.
@@ -139,7 +138,7 @@ export class DbConn {
     let failure: VtError | undefined;
     let done = false;
     let wake: (() => void) | undefined;
-    let decoder: RowDecoder | undefined;
+    let fields: readonly Field[] | undefined;
     let batch: Row[] = [];
     let batchBytes = 0;
     let paused = false;
@@ -155,16 +154,16 @@ export class DbConn {
       batch = [];
       batchBytes = 0;
     };
-    const q = this.conn.query({ sql, rowsAsArray: true, typeCast: false });
+    const q = this.conn.query({ sql, rowsAsArray: true, typeCast: castToText });
     q.on('fields', (cols: Mysql2Column[]) => {
-      decoder = new RowDecoder(cols);
-      queue.push({ kind: 'fields', fields: decoder.fields });
+      fields = cols.map(toField);
+      queue.push({ kind: 'fields', fields });
       notify();
     });
-    q.on('result', (r: RawRow | OkHeader) => {
+    q.on('result', (r: SqlValue[] | OkHeader) => {
       if (Array.isArray(r)) {
-        if (!decoder || abandoned) return;
-        batch.push(decoder.decode(r));
+        if (!fields || abandoned) return;
+        batch.push(r);
         for (const v of r) batchBytes += v === null ? 1 : v.length;
         if (batchBytes >= opts.batchBytes) {
           flush();
@@ -186,7 +185,7 @@ export class DbConn {
       const killed = guard.finish();
       if (killed) failure = killed;
       flush();
-      if (decoder && !queue.some((e) => e.kind === 'ok') && !failure) queue.push({ kind: 'ok' });
+      if (fields && !queue.some((e) => e.kind === 'ok') && !failure) queue.push({ kind: 'ok' });
       done = true;
       notify();
     });
@@ -299,9 +298,7 @@ function toInsertId(v: number | string | undefined): number | bigint {
 
 function toResult(res: unknown, cols: unknown): QueryResult {
   if (Array.isArray(res) && Array.isArray(cols)) {
-    const decoder = new RowDecoder(cols as Mysql2Column[]);
-    const rows = (res as RawRow[]).map((r) => decoder.decode(r));
-    return queryResult({ fields: decoder.fields, rows });
+    return queryResult({ fields: (cols as Mysql2Column[]).map(toField), rows: res as Row[] });
   }
   const h = (res ?? {}) as OkHeader;
   return queryResult({
