@@ -60,7 +60,7 @@ export class CommandDispatcher {
       try {
         more = await this.dispatch(p.payload);
       } catch (e) {
-        if (e instanceof VtError && (e.errno === ErrNo.ER_MALFORMED_PACKET || e.errno === ErrNo.ER_ACCESS_DENIED)) throw e;
+        if (e instanceof VtError && e.errno === ErrNo.ER_MALFORMED_PACKET) throw e;
         conn.sendError(e);
       }
       await conn.flush();
@@ -140,8 +140,7 @@ export class CommandDispatcher {
         this.ok();
         return true;
       case Com.CHANGE_USER:
-        await this.changeUser(payload);
-        return true;
+        return this.changeUser(payload);
       case Com.FIELD_LIST: {
         const r = new PacketReader(payload, 1);
         const table = r.nulString();
@@ -225,10 +224,10 @@ export class CommandDispatcher {
 
   /**
    * COM_CHANGE_USER: re-authenticates against the connection's original scramble (with an auth switch when
-   * needed). A failed login answers ERR 1045 and closes the connection, as MySQL does; success closes the
-   * statements, resets the handler's session and switches user and database.
+   * needed). A failed login answers ERR 1045 and closes the connection (returns false), as MySQL does;
+   * success closes the statements, resets the handler's session and switches user and database.
    */
-  private async changeUser(payload: Buffer): Promise<void> {
+  private async changeUser(payload: Buffer): Promise<boolean> {
     const conn = this.conn;
     const caps = conn.capabilities;
     const r = new PacketReader(payload, 1);
@@ -237,15 +236,13 @@ export class CommandDispatcher {
     const db = r.remaining > 0 ? r.nulString() : '';
     if (r.remaining >= 2) r.u16(); // character set
     const plugin = caps & Cap.PLUGIN_AUTH && r.remaining > 0 ? r.nulString() : '';
-    const cred = await authenticate(
-      conn.authIO(),
-      conn.config.auth,
-      conn.scramble,
-      user,
-      conn.remoteAddress,
-      plugin,
-      authResponse,
-    );
+    let cred;
+    try {
+      cred = await authenticate(conn.authIO(), conn.config.auth, conn.scramble, user, conn.remoteAddress, plugin, authResponse);
+    } catch (e) {
+      conn.sendError(e);
+      return false;
+    }
     this.closeAllStatements();
     conn.user = user;
     conn.userData = cred.userData;
@@ -255,5 +252,6 @@ export class CommandDispatcher {
     if (db !== '') await conn.config.handler.initDb?.(conn, db);
     conn.db = db;
     this.ok();
+    return true;
   }
 }

@@ -123,6 +123,18 @@ describe('command phase (DEPRECATE_EOF client)', () => {
     c.close();
   });
 
+  it("executes MariaDB's 'last prepared' statement id (0xffffffff) pipelined right after PREPARE", async () => {
+    const { client: c } = await RawClient.login(port);
+    const prep = Buffer.concat([Buffer.from([Com.STMT_PREPARE]), Buffer.from('echo ?')]);
+    const exec = Buffer.concat([Buffer.from([Com.STMT_EXECUTE]), u32(0xffffffff), Buffer.from([0]), u32(1), Buffer.from([0, 1, 3, 0]), u32(99)]);
+    const frame = (p: Buffer): Buffer => Buffer.concat([Buffer.from([p.length, 0, 0, 0]), p]);
+    c.sendRaw(Buffer.concat([frame(prep), frame(exec)]));
+    const ps = await c.readAll(2 + 4);
+    const row = ps[4]!.payload;
+    expect(row.toString('utf8', 3, 3 + row[2]!)).toBe('3:s:99');
+    c.close();
+  });
+
   it('first execute without bound types is 1210; the connection stays usable', async () => {
     const { client: c } = await RawClient.login(port);
     const id = await prepare(c, 'echo ?', 2);

@@ -84,6 +84,8 @@ export class MysqlConnection implements ServerConnection {
   private holdFraming = false;
   private expectSslRequest = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  /** newConnection succeeded: connectionClosed is owed. */
+  private opened = false;
   private partialTimer: NodeJS.Timeout | undefined;
   private lastProgress = 0;
 
@@ -242,22 +244,21 @@ export class MysqlConnection implements ServerConnection {
 
   /** Runs the connection to its end. Never rejects. */
   async run(): Promise<void> {
-    let opened = false;
     const dispatcher = new CommandDispatcher(this);
     try {
       if (!(await this.handshake())) return;
-      opened = true;
-      await this.config.handler.newConnection?.(this);
       await dispatcher.loop();
     } catch (e) {
+      // Login refusals and protocol violations are the client's problem; anything else is ours.
+      if (e instanceof VtError) this.config.logger.debug({ conn: this.id, errno: e.errno, err: e.message }, 'connection ended by error');
+      else this.config.logger.warn({ conn: this.id, err: String(e) }, 'connection failed');
       this.sendError(e);
       await this.flush();
-      if (!isFatal(e) && !(e instanceof VtError)) this.config.logger.warn({ conn: this.id, err: String(e) }, 'connection failed');
     } finally {
       clearTimeout(this.handshakeTimer);
       clearTimeout(this.partialTimer);
       dispatcher.closeAllStatements();
-      if (opened) {
+      if (this.opened) {
         try {
           await this.config.handler.connectionClosed?.(this);
         } catch (e) {
@@ -266,8 +267,11 @@ export class MysqlConnection implements ServerConnection {
       }
       this.ended = true;
       this.abort.abort();
-      this.socket.end();
-      this.socket.destroySoon?.();
+      // end() flushes the last packets; a client that never reads them or never closes its side must not
+      // keep the socket alive.
+      const s = this.socket;
+      s.end(() => s.destroy());
+      setTimeout(() => s.destroy(), 5000).unref();
     }
   }
 
@@ -362,6 +366,9 @@ export class MysqlConnection implements ServerConnection {
     );
     this.user = resp.user;
     this.userData = cred.userData;
+    // The handler may still refuse the login (e.g. too many connections): its error is the handshake's ERR.
+    await cfg.handler.newConnection?.(this);
+    this.opened = true;
     if (resp.database !== '') {
       await cfg.handler.initDb?.(this, resp.database);
       this.db = resp.database;

@@ -3,10 +3,15 @@ import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert, startFixtureServer } from '../../../test/support/protocol-fixture.js';
-import { sha2Scramble } from './auth-scramble.js';
+import { nativeScramble, sha2Scramble } from './auth-scramble.js';
 import { AuthServerNone } from './auth-server.js';
 import { AuthServerStatic } from './auth-server-static.js';
-import { fixtureUsers } from '../../../test/support/protocol-fixture.js';
+import { fixtureHandler, fixtureUsers } from '../../../test/support/protocol-fixture.js';
+import { RAW_CLIENT_CAPS, RawClient, u32 } from '../../../test/support/protocol-raw-client.js';
+import { once } from 'node:events';
+import { connect as tlsConnect } from 'node:tls';
+import { Err } from '../errors/index.js';
+import { Cap } from './constants.js';
 import type { MysqlServer } from './mysql-server.js';
 
 /** TLS, caching_sha2_password and the mariadb CLI against MysqlServer. */
@@ -61,6 +66,47 @@ describe('TLS', () => {
     const port = await start({ tls: { cert: cert.cert, key: cert.key }, requireSecureTransport: true });
     await expect(whoami({ port })).rejects.toMatchObject({ errno: 3159, sqlState: 'HY000' });
     expect(await whoami({ port, ssl: { rejectUnauthorized: false } })).toMatchObject({ tls: 'true' });
+  });
+});
+
+describe('TLS over a raw socket', () => {
+  it('handles a ClientHello that arrives in the same segment as the SSLRequest', async () => {
+    const port = await start({ tls: { cert: cert.cert, key: cert.key } });
+    const c = await RawClient.open(port);
+    const greeting = (await c.read()).payload;
+    const v = greeting.indexOf(0, 1);
+    const scramble = Buffer.concat([greeting.subarray(v + 5, v + 13), greeting.subarray(v + 32, v + 44)]);
+    const caps = RAW_CLIENT_CAPS | Cap.SSL;
+    const head = Buffer.concat([u32(caps), u32(1 << 24), Buffer.from([45]), Buffer.alloc(23)]);
+    // Cork so the SSLRequest and the TLS ClientHello leave in one write.
+    c.socket.cork();
+    c.send(head, 1);
+    const secure = tlsConnect({ socket: c.socket, rejectUnauthorized: false });
+    process.nextTick(() => c.socket.uncork());
+    await once(secure, 'secureConnect');
+    const auth = nativeScramble('pw', scramble);
+    const resp = Buffer.concat([head, Buffer.from('u\0'), Buffer.from([auth.length]), auth, Buffer.from('mysql_native_password\0')]);
+    const chunks: Buffer[] = [];
+    secure.on('data', (d: Buffer) => chunks.push(d));
+    secure.write(Buffer.concat([Buffer.from([resp.length, 0, 0, 2]), resp]));
+    await expect.poll(() => Buffer.concat(chunks).length).toBeGreaterThanOrEqual(11);
+    const ok = Buffer.concat(chunks);
+    expect(ok[3]).toBe(3); // sequence continues across the upgrade
+    expect(ok[4]).toBe(0); // OK
+    secure.destroy();
+  });
+});
+
+describe('handler refusing a login', () => {
+  it('newConnection errors become the handshake ERR; connectionClosed is not called', async () => {
+    const events: string[] = [];
+    const handler = fixtureHandler(events);
+    handler.newConnection = () => {
+      throw Err.resourceExhausted('too many connections for user u');
+    };
+    const port = await start({ handler });
+    await expect(whoami({ port })).rejects.toMatchObject({ errno: 1203, sqlState: '42000' });
+    expect(events.filter((e) => e.startsWith('close'))).toEqual([]);
   });
 });
 
