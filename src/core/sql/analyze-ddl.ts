@@ -47,7 +47,16 @@ export function analyzeDdl(c: TokenCursor, directives: Directives): StatementInf
   if (object === 'account') return { kind: 'other', keyword: actionTok.value, directives };
   const tables: TableName[] = [];
   const info = (ifExists = false, ifNotExists = false): DdlInfo =>
-    ({ kind: 'ddl', action, object: object ?? 'other', tables, ifExists, ifNotExists, temporary, directives }) as DdlInfo;
+    ({
+      kind: 'ddl',
+      action,
+      object: object ?? 'other',
+      tables,
+      ifExists,
+      ifNotExists,
+      temporary,
+      directives,
+    }) as DdlInfo;
   if (object === undefined || object === 'other') return info();
   const ifNotExists = c.acceptKw('IF', 'NOT', 'EXISTS');
   const ifExists = !ifNotExists && c.acceptKw('IF', 'EXISTS');

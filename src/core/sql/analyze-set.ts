@@ -35,7 +35,14 @@ export function parseSetAssignments(c: TokenCursor): SetAssignment[] {
       let collation: string | undefined;
       if (c.acceptKw('COLLATE')) collation = c.isKw('DEFAULT') ? (c.next(), 'default') : c.nameOrString();
       const valueText = c.text(c.i - (collation === undefined ? 1 : 3), c.i);
-      out.push({ scope: 'session', name: 'names', valueText, valueKind: 'ident', value: cs, ...(collation !== undefined ? { collation } : {}) });
+      out.push({
+        scope: 'session',
+        name: 'names',
+        valueText,
+        valueKind: 'ident',
+        value: cs,
+        ...(collation !== undefined ? { collation } : {}),
+      });
       continue;
     }
     if (scope === undefined && (c.acceptKw('CHARACTER', 'SET') || c.acceptKw('CHARSET'))) {
@@ -108,7 +115,13 @@ function parseTransaction(c: TokenCursor, scope: SetScope, out: SetAssignment[])
       out.push({ scope, name: 'transaction_isolation', valueText: c.text(at + 2, c.i), valueKind: 'keyword', value });
     } else if (c.acceptKw('READ', 'ONLY') || c.acceptKw('READ', 'WRITE')) {
       const ro = c.toks[c.i - 1]!.value === 'ONLY';
-      out.push({ scope, name: 'transaction_read_only', valueText: c.text(at, c.i), valueKind: 'keyword', value: ro ? '1' : '0' });
+      out.push({
+        scope,
+        name: 'transaction_read_only',
+        valueText: c.text(at, c.i),
+        valueKind: 'keyword',
+        value: ro ? '1' : '0',
+      });
     } else throw c.error();
   } while (c.acceptOp(','));
 }

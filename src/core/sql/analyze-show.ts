@@ -81,7 +81,13 @@ export function analyzeShow(c: TokenCursor, directives: Directives): ShowInfo {
   if (matched !== undefined) {
     s.show = matched[1];
     if (s.show === 'vschema_vindexes' && (c.acceptKw('ON') || c.acceptKw('FROM'))) s.table = c.tableName();
-  } else if (c.acceptKw('COLUMNS') || c.acceptKw('FIELDS') || c.acceptKw('INDEX') || c.acceptKw('INDEXES') || c.acceptKw('KEYS')) {
+  } else if (
+    c.acceptKw('COLUMNS') ||
+    c.acceptKw('FIELDS') ||
+    c.acceptKw('INDEX') ||
+    c.acceptKw('INDEXES') ||
+    c.acceptKw('KEYS')
+  ) {
     const w = c.toks[c.i - 1]!.value;
     s.show = w === 'COLUMNS' || w === 'FIELDS' ? 'columns' : 'index';
     if (!c.acceptKw('FROM') && !c.acceptKw('IN')) throw c.error();

@@ -17,14 +17,42 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vt-sql-bindvars-'));
   const datadir = join(dir, 'data');
   const socket = join(dir, 'mysqld.sock');
-  const init = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${datadir}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'], { encoding: 'utf8' });
+  const init = spawnSync(
+    'mariadb-install-db',
+    [
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      '--user=root',
+      '--skip-test-db',
+      '--auth-root-authentication-method=normal',
+    ],
+    { encoding: 'utf8' },
+  );
   if (init.status !== 0) throw new Error(`mariadb-install-db failed: ${init.stderr}`);
-  server = spawn('mariadbd', ['--no-defaults', `--datadir=${datadir}`, `--socket=${socket}`, '--skip-networking', '--user=root',
-    '--innodb-buffer-pool-size=16M', '--performance-schema=OFF', `--pid-file=${join(dir, 'pid')}`, `--log-error=${join(dir, 'err.log')}`], { stdio: 'ignore' });
+  server = spawn(
+    'mariadbd',
+    [
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      `--socket=${socket}`,
+      '--skip-networking',
+      '--user=root',
+      '--innodb-buffer-pool-size=16M',
+      '--performance-schema=OFF',
+      `--pid-file=${join(dir, 'pid')}`,
+      `--log-error=${join(dir, 'err.log')}`,
+    ],
+    { stdio: 'ignore' },
+  );
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      conn = await mysql.createConnection({ socketPath: socket, user: 'root', charset: 'utf8mb4', multipleStatements: false });
+      conn = await mysql.createConnection({
+        socketPath: socket,
+        user: 'root',
+        charset: 'utf8mb4',
+        multipleStatements: false,
+      });
       break;
     } catch (e) {
       if (Date.now() > deadline) throw e;
@@ -50,15 +78,29 @@ async function selectOne(sql: string): Promise<unknown> {
 
 describe('substituteBindVars against MariaDB', () => {
   const strings = [
-    '', 'plain', "it's", 'say "hi"', 'back\\slash', 'trailing\\', '\\\'', 'nul\0inside', '\n\r\t\b\x1a', '%_\\%\\_',
-    'ünïcödé ☃', 'emoji 😀👍🏽', '/* not a comment */', '-- nor this', ':vtg1 ::list ?', "'; drop table x; --",
+    '',
+    'plain',
+    "it's",
+    'say "hi"',
+    'back\\slash',
+    'trailing\\',
+    "\\'",
+    'nul\0inside',
+    '\n\r\t\b\x1a',
+    '%_\\%\\_',
+    'ünïcödé ☃',
+    'emoji 😀👍🏽',
+    '/* not a comment */',
+    '-- nor this',
+    ':vtg1 ::list ?',
+    "'; drop table x; --",
   ];
   it.each(strings)('string %j comes back unchanged', async (v) => {
     const sql = substituteBindVars('select :v', { v: bindVar.string(v) });
     expect(await selectOne(sql)).toBe(v);
   });
 
-  it('binary data survives as X\'..\'', async () => {
+  it("binary data survives as X'..'", async () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, k) => k));
     const sql = substituteBindVars('select :v', { v: bindVar.bytes(all) });
     const got = await selectOne(sql);
@@ -68,15 +110,22 @@ describe('substituteBindVars against MariaDB', () => {
 
   it('numbers, null, hex and bit values keep their value', async () => {
     const bv: BindVars = {
-      a: bindVar.int('-9223372036854775808'), b: bindVar.uint('18446744073709551615'), c: bindVar.decimal('123.4500'),
-      d: bindVar.float('1.5e3'), e: bindVar.null(), f: { type: 'hexnum', value: '41' }, g: { type: 'bitval', value: '1000010' },
+      a: bindVar.int('-9223372036854775808'),
+      b: bindVar.uint('18446744073709551615'),
+      c: bindVar.decimal('123.4500'),
+      d: bindVar.float('1.5e3'),
+      e: bindVar.null(),
+      f: { type: 'hexnum', value: '41' },
+      g: { type: 'bitval', value: '1000010' },
     };
     const sql = substituteBindVars('select concat_ws(",", :a, :b, :c, :d, ifnull(:e, "N"), :f + 0, :g + 0)', bv);
     expect(String(await selectOne(sql))).toBe('-9223372036854775808,18446744073709551615,123.4500,1500,N,65,66');
   });
 
   it('list bind variables expand to an IN tuple', async () => {
-    const sql = substituteBindVars('select 2 in ::xs, 5 in ::xs', { xs: bindVar.tuple([bindVar.int(1), bindVar.int(2)]) });
+    const sql = substituteBindVars('select 2 in ::xs, 5 in ::xs', {
+      xs: bindVar.tuple([bindVar.int(1), bindVar.int(2)]),
+    });
     const [rows] = await conn!.query({ sql, rowsAsArray: true });
     expect((rows as unknown[][])[0]).toEqual([1, 0]);
   });

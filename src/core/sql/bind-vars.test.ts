@@ -14,7 +14,7 @@ describe('encodeSqlLiteral', () => {
     [bindVar.string('abc'), "'abc'"],
     [bindVar.string(''), "''"],
     [bindVar.string("it's"), "'it\\'s'"],
-    [bindVar.string('say "hi"'), "'say \\\"hi\\\"'"],
+    [bindVar.string('say "hi"'), '\'say \\"hi\\"\''],
     [bindVar.string('back\\slash'), "'back\\\\slash'"],
     [bindVar.string('nul\0byte'), "'nul\\0byte'"],
     [bindVar.string('line\nfeed\r\n'), "'line\\nfeed\\r\\n'"],
@@ -70,7 +70,7 @@ describe('substituteBindVars', () => {
     ['select * from t where id in ::vals', 'select * from t where id in (1, 2, 3)'],
     ['select * from t where s in ::strs', "select * from t where s in ('a', 'b\\'c')"],
     ['insert into t values (:bin, :n)', "insert into t values (X'00ff', null)"],
-    ["select ':id', `:id`, \":id\" /* :id */ from t -- :id", "select ':id', `:id`, \":id\" /* :id */ from t -- :id"],
+    ['select \':id\', `:id`, ":id" /* :id */ from t -- :id', 'select \':id\', `:id`, ":id" /* :id */ from t -- :id'],
     ['select @a:=:id', 'select @a:=7'],
     ['select 1', 'select 1'],
   ];

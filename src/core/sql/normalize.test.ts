@@ -10,16 +10,38 @@ const s = (value: string) => ({ type: 'string' as const, value });
 describe('normalize: literals become :vtgN', () => {
   const cases: [string, string, BindVars][] = [
     ['select * from t where id = 1', 'select * from t where id = :vtg1', { vtg1: i('1') }],
-    ["SELECT a FROM t WHERE b = 'x' AND c = 2.5", 'SELECT a FROM t WHERE b = :vtg1 AND c = :vtg2', { vtg1: s('x'), vtg2: { type: 'decimal', value: '2.5' } }],
-    ['select 1e3, 0x1F, X\'AB\', 0b101, b\'11\'', 'select :vtg1, :vtg2, :vtg3, :vtg4, :vtg5', {
-      vtg1: { type: 'float', value: '1e3' }, vtg2: { type: 'hexnum', value: '1F' }, vtg3: { type: 'hexval', value: 'AB' },
-      vtg4: { type: 'bitnum', value: '101' }, vtg5: { type: 'bitval', value: '11' },
-    }],
-    ["insert into t (a, b) values (1, 'x'), (2, 'y')", 'insert into t (a, b) values (:vtg1, :vtg2), (:vtg3, :vtg4)', {
-      vtg1: i('1'), vtg2: s('x'), vtg3: i('2'), vtg4: s('y'),
-    }],
-    ["replace into t values (1)", 'replace into t values (:vtg1)', { vtg1: i('1') }],
-    ["update t set a = 'q' where id = 3 limit 1", 'update t set a = :vtg1 where id = :vtg2 limit :vtg3', { vtg1: s('q'), vtg2: i('3'), vtg3: i('1') }],
+    [
+      "SELECT a FROM t WHERE b = 'x' AND c = 2.5",
+      'SELECT a FROM t WHERE b = :vtg1 AND c = :vtg2',
+      { vtg1: s('x'), vtg2: { type: 'decimal', value: '2.5' } },
+    ],
+    [
+      "select 1e3, 0x1F, X'AB', 0b101, b'11'",
+      'select :vtg1, :vtg2, :vtg3, :vtg4, :vtg5',
+      {
+        vtg1: { type: 'float', value: '1e3' },
+        vtg2: { type: 'hexnum', value: '1F' },
+        vtg3: { type: 'hexval', value: 'AB' },
+        vtg4: { type: 'bitnum', value: '101' },
+        vtg5: { type: 'bitval', value: '11' },
+      },
+    ],
+    [
+      "insert into t (a, b) values (1, 'x'), (2, 'y')",
+      'insert into t (a, b) values (:vtg1, :vtg2), (:vtg3, :vtg4)',
+      {
+        vtg1: i('1'),
+        vtg2: s('x'),
+        vtg3: i('2'),
+        vtg4: s('y'),
+      },
+    ],
+    ['replace into t values (1)', 'replace into t values (:vtg1)', { vtg1: i('1') }],
+    [
+      "update t set a = 'q' where id = 3 limit 1",
+      'update t set a = :vtg1 where id = :vtg2 limit :vtg3',
+      { vtg1: s('q'), vtg2: i('3'), vtg3: i('1') },
+    ],
     ['delete from t where id in (1, 2)', 'delete from t where id in (:vtg1, :vtg2)', { vtg1: i('1'), vtg2: i('2') }],
     ['select * from t limit 10, 20', 'select * from t limit :vtg1, :vtg2', { vtg1: i('10'), vtg2: i('20') }],
     ['select * from t limit 5 offset 10', 'select * from t limit :vtg1 offset :vtg2', { vtg1: i('5'), vtg2: i('10') }],
@@ -27,20 +49,42 @@ describe('normalize: literals become :vtgN', () => {
     ["select 'a\\nb'", 'select :vtg1', { vtg1: s('a\nb') }],
     ["select N'ñ'", 'select :vtg1', { vtg1: s('ñ') }],
     ["select 'a' 'b'  'c' from t", 'select :vtg1 from t', { vtg1: s('abc') }],
-    ['select -1, - 2.5, a - 1, a -1, (-3), x = -4', 'select :vtg1, :vtg2, a - :vtg3, a -:vtg4, (:vtg5), x = :vtg6', {
-      vtg1: i('-1'), vtg2: { type: 'decimal', value: '-2.5' }, vtg3: i('1'), vtg4: i('1'), vtg5: i('-3'), vtg6: i('-4'),
-    }],
-    ['select 9223372036854775807, 9223372036854775808, 18446744073709551616, -9223372036854775808, -9223372036854775809',
-      'select :vtg1, :vtg2, :vtg3, :vtg4, :vtg5', {
-        vtg1: i('9223372036854775807'), vtg2: { type: 'uint', value: '9223372036854775808' },
-        vtg3: { type: 'decimal', value: '18446744073709551616' }, vtg4: i('-9223372036854775808'),
+    [
+      'select -1, - 2.5, a - 1, a -1, (-3), x = -4',
+      'select :vtg1, :vtg2, a - :vtg3, a -:vtg4, (:vtg5), x = :vtg6',
+      {
+        vtg1: i('-1'),
+        vtg2: { type: 'decimal', value: '-2.5' },
+        vtg3: i('1'),
+        vtg4: i('1'),
+        vtg5: i('-3'),
+        vtg6: i('-4'),
+      },
+    ],
+    [
+      'select 9223372036854775807, 9223372036854775808, 18446744073709551616, -9223372036854775808, -9223372036854775809',
+      'select :vtg1, :vtg2, :vtg3, :vtg4, :vtg5',
+      {
+        vtg1: i('9223372036854775807'),
+        vtg2: { type: 'uint', value: '9223372036854775808' },
+        vtg3: { type: 'decimal', value: '18446744073709551616' },
+        vtg4: i('-9223372036854775808'),
         vtg5: { type: 'decimal', value: '-9223372036854775809' },
-      }],
-    ['WITH c AS (SELECT 1) SELECT * FROM c WHERE x = 2', 'WITH c AS (SELECT :vtg1) SELECT * FROM c WHERE x = :vtg2', { vtg1: i('1'), vtg2: i('2') }],
+      },
+    ],
+    [
+      'WITH c AS (SELECT 1) SELECT * FROM c WHERE x = 2',
+      'WITH c AS (SELECT :vtg1) SELECT * FROM c WHERE x = :vtg2',
+      { vtg1: i('1'), vtg2: i('2') },
+    ],
     ['(select 1) union (select 2)', '(select :vtg1) union (select :vtg2)', { vtg1: i('1'), vtg2: i('2') }],
     ['/* lead */ select 1 # tail', '/* lead */ select :vtg1 # tail', { vtg1: i('1') }],
     ['/*vt+ QUERY_TIMEOUT_MS=100 */ select 1', '/*vt+ QUERY_TIMEOUT_MS=100 */ select :vtg1', { vtg1: i('1') }],
-    ["select /*!40001 SQL_NO_CACHE */ 1 from t where a='/*x*/'", 'select /*!40001 SQL_NO_CACHE */ :vtg1 from t where a=:vtg2', { vtg1: i('1'), vtg2: s('/*x*/') }],
+    [
+      "select /*!40001 SQL_NO_CACHE */ 1 from t where a='/*x*/'",
+      'select /*!40001 SQL_NO_CACHE */ :vtg1 from t where a=:vtg2',
+      { vtg1: i('1'), vtg2: s('/*x*/') },
+    ],
     ['select * from t where a = :vtg1 and b = 5', 'select * from t where a = :vtg1 and b = :vtg2', { vtg2: i('5') }],
     ['select true, false, null from t', 'select true, false, null from t', {}],
   ];
@@ -55,20 +99,32 @@ describe('normalize: literals become :vtgN', () => {
 describe('normalize: literals that stay', () => {
   const kept: [string, string][] = [
     ['select a from t order by 1', 'select a from t order by 1'],
-    ['select a, b from t group by 1, 2 order by 2 desc, 1 asc limit 3', 'select a, b from t group by 1, 2 order by 2 desc, 1 asc limit :vtg1'],
+    [
+      'select a, b from t group by 1, 2 order by 2 desc, 1 asc limit 3',
+      'select a, b from t group by 1, 2 order by 2 desc, 1 asc limit :vtg1',
+    ],
     ['select a from t group by 1 with rollup', 'select a from t group by 1 with rollup'],
     ['select a from t order by a + 1', 'select a from t order by a + :vtg1'],
     ['select row_number() over (order by 1) from t', 'select row_number() over (order by 1) from t'],
     ['select date_add(d, interval 1 day) from t', 'select date_add(d, interval 1 day) from t'],
     ["select d - interval '1:30' hour_minute from t", "select d - interval '1:30' hour_minute from t"],
-    ['select cast(a as decimal(10, 2)), cast(b as char(3)) from t', 'select cast(a as decimal(10, 2)), cast(b as char(3)) from t'],
+    [
+      'select cast(a as decimal(10, 2)), cast(b as char(3)) from t',
+      'select cast(a as decimal(10, 2)), cast(b as char(3)) from t',
+    ],
     ['select convert(b, char(3)), char(65, 66) from t', 'select convert(b, char(3)), char(:vtg1, :vtg2) from t'],
-    ["select _utf8mb4'x', _binary 0x00, _latin1 X'41' from t", "select _utf8mb4'x', _binary 0x00, _latin1 X'41' from t"],
+    [
+      "select _utf8mb4'x', _binary 0x00, _latin1 X'41' from t",
+      "select _utf8mb4'x', _binary 0x00, _latin1 X'41' from t",
+    ],
     ["select a as 'alias' from t", "select a as 'alias' from t"],
     ["select a as 'ali' 'as' from t", "select a as 'ali' 'as' from t"],
     ["select a collate 'utf8mb4_bin' from t", "select a collate 'utf8mb4_bin' from t"],
     ["select j->'$.a', j->>'$.b' from t", "select j->'$.a', j->>'$.b' from t"],
-    ["select date '2020-01-01', timestamp '2020-01-01 00:00:00'", "select date '2020-01-01', timestamp '2020-01-01 00:00:00'"],
+    [
+      "select date '2020-01-01', timestamp '2020-01-01 00:00:00'",
+      "select date '2020-01-01', timestamp '2020-01-01 00:00:00'",
+    ],
     ["select * from t into outfile '/tmp/x'", "select * from t into outfile '/tmp/x'"],
     ['select /*vt+ PLANNER=gen4 X=5 */ a from t', 'select /*vt+ PLANNER=gen4 X=5 */ a from t'],
     ['select "/* 1 */" -- 2', 'select :vtg1 -- 2'],

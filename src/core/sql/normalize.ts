@@ -22,24 +22,88 @@ const NORMALIZED_LEADERS = new Set(['SELECT', 'INSERT', 'REPLACE', 'UPDATE', 'DE
 
 // A string right after one of these is syntax, not a value (`AS 'alias'`, `COLLATE 'x'`, `DATE '2020-01-01'`,
 // `INTO OUTFILE 'f'`), or MySQL requires a literal there: it stays in the text.
-const STRING_KEEP_AFTER = new Set(['AS', 'COLLATE', 'CHARSET', 'SET', 'OUTFILE', 'DUMPFILE', 'DATE', 'TIME', 'TIMESTAMP']);
+const STRING_KEEP_AFTER = new Set([
+  'AS',
+  'COLLATE',
+  'CHARSET',
+  'SET',
+  'OUTFILE',
+  'DUMPFILE',
+  'DATE',
+  'TIME',
+  'TIMESTAMP',
+]);
 
 // Type names whose parenthesised arguments are lengths/precisions inside CAST(x AS DECIMAL(10,2)) / CONVERT(x, CHAR(3)).
 const TYPE_NAMES = new Set([
-  'CHAR', 'NCHAR', 'VARCHAR', 'BINARY', 'VARBINARY', 'DECIMAL', 'DEC', 'NUMERIC', 'FLOAT', 'DOUBLE', 'REAL',
-  'DATETIME', 'TIME', 'TIMESTAMP', 'INT', 'INTEGER', 'SIGNED', 'UNSIGNED', 'BIT', 'VECTOR',
+  'CHAR',
+  'NCHAR',
+  'VARCHAR',
+  'BINARY',
+  'VARBINARY',
+  'DECIMAL',
+  'DEC',
+  'NUMERIC',
+  'FLOAT',
+  'DOUBLE',
+  'REAL',
+  'DATETIME',
+  'TIME',
+  'TIMESTAMP',
+  'INT',
+  'INTEGER',
+  'SIGNED',
+  'UNSIGNED',
+  'BIT',
+  'VECTOR',
 ]);
 
 // After these keywords a `-` is unary, so `- 5` is the literal -5 (as Vitess's parser folds it).
 const UNARY_AFTER = new Set([
-  'SELECT', 'WHERE', 'AND', 'OR', 'NOT', 'XOR', 'THEN', 'ELSE', 'WHEN', 'BETWEEN', 'LIMIT', 'OFFSET', 'SET',
-  'ON', 'HAVING', 'BY', 'DISTINCT', 'LIKE', 'CASE', 'DIV', 'MOD', 'ALL', 'ANY', 'RETURN', 'REGEXP', 'RLIKE',
+  'SELECT',
+  'WHERE',
+  'AND',
+  'OR',
+  'NOT',
+  'XOR',
+  'THEN',
+  'ELSE',
+  'WHEN',
+  'BETWEEN',
+  'LIMIT',
+  'OFFSET',
+  'SET',
+  'ON',
+  'HAVING',
+  'BY',
+  'DISTINCT',
+  'LIKE',
+  'CASE',
+  'DIV',
+  'MOD',
+  'ALL',
+  'ANY',
+  'RETURN',
+  'REGEXP',
+  'RLIKE',
 ]);
 
 // Keywords that end an ORDER BY / GROUP BY list at the list's own nesting level.
 const ORDER_LIST_END = new Set([
-  'LIMIT', 'HAVING', 'WINDOW', 'UNION', 'EXCEPT', 'INTERSECT', 'FOR', 'LOCK', 'INTO', 'ORDER', 'ROWS', 'RANGE',
-  'GROUPS', 'PROCEDURE',
+  'LIMIT',
+  'HAVING',
+  'WINDOW',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+  'FOR',
+  'LOCK',
+  'INTO',
+  'ORDER',
+  'ROWS',
+  'RANGE',
+  'GROUPS',
+  'PROCEDURE',
 ]);
 
 const INT64_MAX = '9223372036854775807';
@@ -142,7 +206,10 @@ export function normalize(sql: string, options: NormalizeOptions = {}): Normaliz
   }
 
   function nameFor(bv: BindVar): string {
-    const key = shared && bv.type !== 'null' && bv.type !== 'tuple' && bv.type !== 'bytes' ? `${bv.type}\0${bv.value}` : undefined;
+    const key =
+      shared && bv.type !== 'null' && bv.type !== 'tuple' && bv.type !== 'bytes'
+        ? `${bv.type}\0${bv.value}`
+        : undefined;
     if (key !== undefined) {
       const existing = shared!.get(key);
       if (existing !== undefined) return existing;
@@ -203,7 +270,8 @@ function intBindVar(text: string): BindVar {
   let digits = neg ? text.slice(1) : text;
   if (digits.length > 1 && digits.charCodeAt(0) === 48) digits = digits.replace(/^0+(?=\d)/, '');
   if (digits.length < 19) return { type: 'int', value: text };
-  const cmp = (a: string, b: string): number => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0);
+  const cmp = (a: string, b: string): number =>
+    a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
   if (cmp(digits, neg ? INT64_MIN_ABS : INT64_MAX) <= 0) return { type: 'int', value: text };
   if (!neg && cmp(digits, UINT64_MAX) <= 0) return { type: 'uint', value: text };
   return { type: 'decimal', value: text };

@@ -21,19 +21,85 @@ export interface QueryScan {
 
 // Keywords followed by `(` that are syntax, not function calls.
 const NOT_FUNCTIONS = new Set([
-  'IN', 'EXISTS', 'VALUES', 'VALUE', 'AS', 'USING', 'ON', 'AND', 'OR', 'NOT', 'XOR', 'FROM', 'JOIN', 'WHERE',
-  'SELECT', 'ANY', 'ALL', 'SOME', 'INTO', 'OVER', 'BY', 'WHEN', 'THEN', 'ELSE', 'KEY', 'INDEX', 'PARTITION',
-  'TABLE', 'WITH', 'RECURSIVE', 'LATERAL', 'UNION', 'EXCEPT', 'INTERSECT', 'SET', 'HAVING', 'LIMIT', 'DISTINCT',
-  'RETURNING', 'UPDATE', 'DELETE', 'INSERT', 'REPLACE', 'FOR', 'IS', 'LIKE', 'BETWEEN', 'WINDOW', 'AGAINST',
+  'IN',
+  'EXISTS',
+  'VALUES',
+  'VALUE',
+  'AS',
+  'USING',
+  'ON',
+  'AND',
+  'OR',
+  'NOT',
+  'XOR',
+  'FROM',
+  'JOIN',
+  'WHERE',
+  'SELECT',
+  'ANY',
+  'ALL',
+  'SOME',
+  'INTO',
+  'OVER',
+  'BY',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'KEY',
+  'INDEX',
+  'PARTITION',
+  'TABLE',
+  'WITH',
+  'RECURSIVE',
+  'LATERAL',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
+  'SET',
+  'HAVING',
+  'LIMIT',
+  'DISTINCT',
+  'RETURNING',
+  'UPDATE',
+  'DELETE',
+  'INSERT',
+  'REPLACE',
+  'FOR',
+  'IS',
+  'LIKE',
+  'BETWEEN',
+  'WINDOW',
+  'AGAINST',
 ]);
 
 const SELECT_OPTIONS = new Set([
-  'ALL', 'DISTINCT', 'DISTINCTROW', 'HIGH_PRIORITY', 'STRAIGHT_JOIN', 'SQL_SMALL_RESULT', 'SQL_BIG_RESULT',
-  'SQL_BUFFER_RESULT', 'SQL_NO_CACHE', 'SQL_CACHE', 'SQL_CALC_FOUND_ROWS',
+  'ALL',
+  'DISTINCT',
+  'DISTINCTROW',
+  'HIGH_PRIORITY',
+  'STRAIGHT_JOIN',
+  'SQL_SMALL_RESULT',
+  'SQL_BIG_RESULT',
+  'SQL_BUFFER_RESULT',
+  'SQL_NO_CACHE',
+  'SQL_CACHE',
+  'SQL_CALC_FOUND_ROWS',
 ]);
 
 const SELECT_LIST_END = new Set([
-  'FROM', 'INTO', 'WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'FOR', 'LOCK', 'UNION', 'EXCEPT', 'INTERSECT',
+  'FROM',
+  'INTO',
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'WINDOW',
+  'ORDER',
+  'LIMIT',
+  'FOR',
+  'LOCK',
+  'UNION',
+  'EXCEPT',
+  'INTERSECT',
 ]);
 
 const INDEX_HINTS = new Set(['USE', 'IGNORE', 'FORCE']);
@@ -45,8 +111,18 @@ const INDEX_HINTS = new Set(['USE', 'IGNORE', 'FORCE']);
  */
 export function scanQuery(sql: string, toks: readonly Token[], from: number, to: number, dmlAtTop = false): QueryScan {
   const scan: QueryScan = {
-    tables: [], hasFrom: false, hasWhere: false, union: false, limitInsertAt: sql.length, forUpdate: false,
-    lockInShareMode: false, into: false, onDuplicateKeyUpdate: false, sysvars: [], functions: [], selectExprs: [],
+    tables: [],
+    hasFrom: false,
+    hasWhere: false,
+    union: false,
+    limitInsertAt: sql.length,
+    forUpdate: false,
+    lockInShareMode: false,
+    into: false,
+    onDuplicateKeyUpdate: false,
+    sysvars: [],
+    functions: [],
+    selectExprs: [],
   };
   const queryAt: boolean[] = [dmlAtTop];
   let depth = 0;
@@ -92,7 +168,10 @@ export function scanQuery(sql: string, toks: readonly Token[], from: number, to:
         if (!isKeyword(toks[j - 1], 'FOR')) readTables(sql, toks, j + 1, false, scan.tables); // not USE INDEX FOR JOIN (i)
         break;
       case 'STRAIGHT_JOIN':
-        if (j > 0 && (toks[j - 1]!.kind === 'ident' || toks[j - 1]!.kind === 'quoted_ident' || isOp(toks[j - 1], ')'))) {
+        if (
+          j > 0 &&
+          (toks[j - 1]!.kind === 'ident' || toks[j - 1]!.kind === 'quoted_ident' || isOp(toks[j - 1], ')'))
+        ) {
           readTables(sql, toks, j + 1, false, scan.tables);
         }
         break;
@@ -149,7 +228,8 @@ function readTables(sql: string, toks: readonly Token[], k: number, comma: boole
     if (t === undefined) return;
     if (isOp(t, '(')) {
       const n = toks[k + 1];
-      if (n !== undefined && !isKeyword(n, 'SELECT') && !isKeyword(n, 'WITH') && !isOp(n, '(')) readTables(sql, toks, k + 1, true, out);
+      if (n !== undefined && !isKeyword(n, 'SELECT') && !isKeyword(n, 'WITH') && !isOp(n, '('))
+        readTables(sql, toks, k + 1, true, out);
       return;
     }
     if (isKeyword(t, 'LATERAL')) return;
@@ -241,7 +321,19 @@ function selectExprs(sql: string, toks: readonly Token[], k: number, to: number)
   return out;
 }
 
-const VALUE_END_KINDS = new Set(['ident', 'quoted_ident', 'string', 'int', 'decimal', 'float', 'sysvar', 'uservar', 'bindvar', 'hexnum', 'hexval']);
+const VALUE_END_KINDS = new Set([
+  'ident',
+  'quoted_ident',
+  'string',
+  'int',
+  'decimal',
+  'float',
+  'sysvar',
+  'uservar',
+  'bindvar',
+  'hexnum',
+  'hexval',
+]);
 
 function selectExpr(sql: string, toks: readonly Token[], a: number, b: number): SelectExpr {
   const lastTok = toks[b - 1]!;
@@ -251,7 +343,11 @@ function selectExpr(sql: string, toks: readonly Token[], a: number, b: number): 
   }
   const before = toks[b - 2];
   if (b - a >= 2 && lastTok.kind !== 'string' && aliasable && before !== undefined) {
-    if (VALUE_END_KINDS.has(before.kind) || isOp(before, ')') || (before.kind === 'keyword' && (before.value === 'END' || before.value === 'NULL'))) {
+    if (
+      VALUE_END_KINDS.has(before.kind) ||
+      isOp(before, ')') ||
+      (before.kind === 'keyword' && (before.value === 'END' || before.value === 'NULL'))
+    ) {
       if (!isOp(toks[b - 2], '.')) return { text: sql.slice(toks[a]!.start, before.end), alias: lastTok.value };
     }
   }

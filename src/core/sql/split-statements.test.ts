@@ -14,7 +14,10 @@ describe('splitStatements', () => {
     ['select 1 /* ; */; select 2 -- ;\n; select 3', ['select 1 /* ; */', 'select 2 -- ;', 'select 3']],
     ['select 1 # ;\n; select 2', ['select 1 # ;', 'select 2']],
     ["select 'it''s;'; select 'a\\';b'", ["select 'it''s;'", "select 'a\\';b'"]],
-    ['/*vt+ QUERY_TIMEOUT_MS=5 */ select 1; /* c */ select 2', ['/*vt+ QUERY_TIMEOUT_MS=5 */ select 1', '/* c */ select 2']],
+    [
+      '/*vt+ QUERY_TIMEOUT_MS=5 */ select 1; /* c */ select 2',
+      ['/*vt+ QUERY_TIMEOUT_MS=5 */ select 1', '/* c */ select 2'],
+    ],
     ['select 1; -- trailing comment', ['select 1']],
     ['select 1; /* only */ ; select 2', ['select 1', 'select 2']],
     ['/* ping */', ['/* ping */']],
@@ -23,7 +26,10 @@ describe('splitStatements', () => {
     ['   ', []],
     [';', []],
     [' ; ; ', []],
-    ['create procedure p() begin select 1; select 2; end; select 3', ['create procedure p() begin select 1; select 2; end', 'select 3']],
+    [
+      'create procedure p() begin select 1; select 2; end; select 3',
+      ['create procedure p() begin select 1; select 2; end', 'select 3'],
+    ],
     [
       'CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW BEGIN IF NEW.a < 0 THEN SET NEW.a = 0; END IF; ' +
         'CASE NEW.b WHEN 1 THEN SET NEW.c = 1; ELSE BEGIN END; END CASE; SET NEW.d = CASE WHEN 1 THEN 2 END; END; select 1',

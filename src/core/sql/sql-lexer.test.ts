@@ -43,9 +43,27 @@ describe('Lexer token kinds', () => {
     ["'héllo ☃'", [['string', 'héllo ☃']]],
     ["N'abc'", [['nstring', 'abc']]],
     ["n'a''b'", [['nstring', "a'b"]]],
-    ["_utf8mb4'abc'", [['introducer', 'utf8mb4'], ['string', 'abc']]],
-    ["_BINARY 'abc'", [['introducer', 'binary'], ['string', 'abc']]],
-    ['_latin1 0x41', [['introducer', 'latin1'], ['hexnum', '41']]],
+    [
+      "_utf8mb4'abc'",
+      [
+        ['introducer', 'utf8mb4'],
+        ['string', 'abc'],
+      ],
+    ],
+    [
+      "_BINARY 'abc'",
+      [
+        ['introducer', 'binary'],
+        ['string', 'abc'],
+      ],
+    ],
+    [
+      '_latin1 0x41',
+      [
+        ['introducer', 'latin1'],
+        ['hexnum', '41'],
+      ],
+    ],
     ['?', [['placeholder', '?']]],
     [':v1', [['bindvar', 'v1']]],
     [':vtg12', [['bindvar', 'vtg12']]],
@@ -60,36 +78,142 @@ describe('Lexer token kinds', () => {
     ['@@GLOBAL.max_connections', [['sysvar', 'GLOBAL.max_connections']]],
     ['@@session.`autocommit`', [['sysvar', 'session.autocommit']]],
     ['@@`x`', [['sysvar', 'x']]],
-    ['-- hi\n1', [['comment', '-- hi'], ['int', '1']]],
+    [
+      '-- hi\n1',
+      [
+        ['comment', '-- hi'],
+        ['int', '1'],
+      ],
+    ],
     ['--', [['comment', '--']]],
     ['# hash\n', [['comment', '# hash']]],
     ['/* c */', [['comment', '/* c */']]],
     ['/**/', [['comment', '/**/']]],
     ['/*+ SET_VAR(x=1) */', [['hint_comment', '/*+ SET_VAR(x=1) */']]],
     ['/*vt+ QUERY_TIMEOUT_MS=100 */', [['directive_comment', '/*vt+ QUERY_TIMEOUT_MS=100 */']]],
-    ['/*!40101 SET x=1 */', [['keyword', 'SET'], ['ident', 'x'], ['op', '='], ['int', '1']]],
+    [
+      '/*!40101 SET x=1 */',
+      [
+        ['keyword', 'SET'],
+        ['ident', 'x'],
+        ['op', '='],
+        ['int', '1'],
+      ],
+    ],
     ['/*!SELECT*/', [['keyword', 'SELECT']]],
     ['/*M!100301 a */', [['ident', 'a']]],
-    ['/*!40101 a /* inner */ b */ c', [['ident', 'a'], ['comment', '/* inner */'], ['ident', 'b'], ['ident', 'c']]],
-    ['a--1', [['ident', 'a'], ['op', '-'], ['op', '-'], ['int', '1']]],
-    ['t.c', [['ident', 't'], ['op', '.'], ['ident', 'c']]],
-    ['`t`.`c`', [['quoted_ident', 't'], ['op', '.'], ['quoted_ident', 'c']]],
-    ['t.5', [['ident', 't'], ['op', '.'], ['int', '5']]],
+    [
+      '/*!40101 a /* inner */ b */ c',
+      [
+        ['ident', 'a'],
+        ['comment', '/* inner */'],
+        ['ident', 'b'],
+        ['ident', 'c'],
+      ],
+    ],
+    [
+      'a--1',
+      [
+        ['ident', 'a'],
+        ['op', '-'],
+        ['op', '-'],
+        ['int', '1'],
+      ],
+    ],
+    [
+      't.c',
+      [
+        ['ident', 't'],
+        ['op', '.'],
+        ['ident', 'c'],
+      ],
+    ],
+    [
+      '`t`.`c`',
+      [
+        ['quoted_ident', 't'],
+        ['op', '.'],
+        ['quoted_ident', 'c'],
+      ],
+    ],
+    [
+      't.5',
+      [
+        ['ident', 't'],
+        ['op', '.'],
+        ['int', '5'],
+      ],
+    ],
   ];
   it.each(cases)('%s', (sql, want) => expect(kv(sql)).toEqual(want));
 });
 
 describe('Lexer operators', () => {
-  const ops = ['<=>', '->>', '->', ':=', '||', '&&', '<<', '>>', '!=', '<>', '<=', '>=', '=', '<', '>', '!', '~', '^',
-    '&', '|', '+', '-', '*', '/', '%', '(', ')', ',', ';', '.', '{', '}', ':'];
-  it.each(ops)('%s', (op) => expect(kv(`a ${op} b`)).toEqual([['ident', 'a'], ['op', op], ['ident', 'b']]));
+  const ops = [
+    '<=>',
+    '->>',
+    '->',
+    ':=',
+    '||',
+    '&&',
+    '<<',
+    '>>',
+    '!=',
+    '<>',
+    '<=',
+    '>=',
+    '=',
+    '<',
+    '>',
+    '!',
+    '~',
+    '^',
+    '&',
+    '|',
+    '+',
+    '-',
+    '*',
+    '/',
+    '%',
+    '(',
+    ')',
+    ',',
+    ';',
+    '.',
+    '{',
+    '}',
+    ':',
+  ];
+  it.each(ops)('%s', (op) =>
+    expect(kv(`a ${op} b`)).toEqual([
+      ['ident', 'a'],
+      ['op', op],
+      ['ident', 'b'],
+    ]),
+  );
 
   it('prefers the longest operator', () => {
     expect(kv('a<=>b->>c->d')).toEqual([
-      ['ident', 'a'], ['op', '<=>'], ['ident', 'b'], ['op', '->>'], ['ident', 'c'], ['op', '->'], ['ident', 'd'],
+      ['ident', 'a'],
+      ['op', '<=>'],
+      ['ident', 'b'],
+      ['op', '->>'],
+      ['ident', 'c'],
+      ['op', '->'],
+      ['ident', 'd'],
     ]);
-    expect(kv('@a:=1')).toEqual([['uservar', 'a'], ['op', ':='], ['int', '1']]);
-    expect(kv('a<>b!=c')).toEqual([['ident', 'a'], ['op', '<>'], ['ident', 'b'], ['op', '!='], ['ident', 'c']]);
+    expect(kv('@a:=1')).toEqual([
+      ['uservar', 'a'],
+      ['op', ':='],
+      ['int', '1'],
+    ]);
+    expect(kv('a<>b!=c')).toEqual([
+      ['ident', 'a'],
+      ['op', '<>'],
+      ['ident', 'b'],
+      ['op', '!='],
+      ['ident', 'c'],
+    ]);
   });
 });
 
@@ -98,13 +222,27 @@ describe('Lexer positions', () => {
     const sql = "SELECT `a`, 'x''y' /* c */ FROM t WHERE b = :v1 -- end";
     const toks = tokenize(sql);
     expect(toks.map((t) => sql.slice(t.start, t.end))).toEqual([
-      'SELECT', '`a`', ',', "'x''y'", '/* c */', 'FROM', 't', 'WHERE', 'b', '=', ':v1', '-- end',
+      'SELECT',
+      '`a`',
+      ',',
+      "'x''y'",
+      '/* c */',
+      'FROM',
+      't',
+      'WHERE',
+      'b',
+      '=',
+      ':v1',
+      '-- end',
     ]);
     expect(toks[0]).toEqual({ kind: 'keyword', start: 0, end: 6, value: 'SELECT' });
   });
 
   it('handles whitespace of every kind', () => {
-    expect(kv('a\t\r\n\f\vb')).toEqual([['ident', 'a'], ['ident', 'b']]);
+    expect(kv('a\t\r\n\f\vb')).toEqual([
+      ['ident', 'a'],
+      ['ident', 'b'],
+    ]);
     expect(tokenize('')).toEqual([]);
     expect(tokenize('   \n ')).toEqual([]);
   });

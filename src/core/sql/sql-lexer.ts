@@ -77,7 +77,8 @@ export class Lexer {
       const c1 = s.charCodeAt(start + 1);
       // Comments and executable-comment markers first; they may loop back without producing a token.
       if (c === 47 /* / */ && c1 === 42 /* * */) {
-        const bang = s.charCodeAt(start + 2) === 33 ? 3 : s.charCodeAt(start + 2) === 77 && s.charCodeAt(start + 3) === 33 ? 4 : 0;
+        const bang =
+          s.charCodeAt(start + 2) === 33 ? 3 : s.charCodeAt(start + 2) === 77 && s.charCodeAt(start + 3) === 33 ? 4 : 0;
         if (bang > 0 && this.versionedStart < 0) {
           let p = start + bang;
           while (p < n && isDigit(s.charCodeAt(p))) p++;
@@ -90,7 +91,11 @@ export class Lexer {
         this.pos = close + 2;
         const text = s.slice(start, this.pos);
         const kind: TokenKind =
-          s.charCodeAt(start + 2) === 43 /* + */ ? 'hint_comment' : text.startsWith('/*vt+') ? 'directive_comment' : 'comment';
+          s.charCodeAt(start + 2) === 43 /* + */
+            ? 'hint_comment'
+            : text.startsWith('/*vt+')
+              ? 'directive_comment'
+              : 'comment';
         return this.tok(kind, start, text);
       }
       if (c === 42 /* * */ && c1 === 47 && this.versionedStart >= 0) {
@@ -329,15 +334,32 @@ function decodeString(s: string, from: number, to: number, q: number): string {
       out += s.slice(run, i);
       const e = s[i + 1];
       switch (e) {
-        case '0': out += '\0'; break;
-        case 'b': out += '\b'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'Z': out += '\x1a'; break;
-        case '%': out += '\\%'; break; // kept escaped: LIKE patterns need the backslash
-        case '_': out += '\\_'; break;
-        default: out += e ?? '';
+        case '0':
+          out += '\0';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'Z':
+          out += '\x1a';
+          break;
+        case '%':
+          out += '\\%';
+          break; // kept escaped: LIKE patterns need the backslash
+        case '_':
+          out += '\\_';
+          break;
+        default:
+          out += e ?? '';
       }
       i++;
       run = i + 1;

@@ -11,7 +11,8 @@ import { tokenize } from './sql-lexer.js';
 const QUERIES: Record<string, string> = {
   point_select: 'SELECT c FROM sbtest1 WHERE id=5012',
   q100: "select id, name, email from users where tenant_id = 42 and status = 'active' and created_at > '2024-01-01' limit 50",
-  insert: "INSERT INTO sbtest1 (id, k, c, pad) VALUES (0, 5012, '83868641912-28773972837-60736120486-75162659906-27563526494-20381887404-41576422241-93426793964-56405065102-33518432330', '67847967377-48000963322-62604785301-91415491898-96926520291')",
+  insert:
+    "INSERT INTO sbtest1 (id, k, c, pad) VALUES (0, 5012, '83868641912-28773972837-60736120486-75162659906-27563526494-20381887404-41576422241-93426793964-56405065102-33518432330', '67847967377-48000963322-62604785301-91415491898-96926520291')",
   sysvar: 'select @@version_comment limit 1',
 };
 
@@ -33,7 +34,9 @@ function bench(name: string, f: () => unknown): void {
   const cpu = process.cpuUsage(c0);
   const wallUs = Number(t - t0) / 1000 / n;
   const cpuUs = (cpu.user + cpu.system) / n;
-  process.stdout.write(`${name.padEnd(24)} cpu ${cpuUs.toFixed(2).padStart(6)} µs   wall ${wallUs.toFixed(2).padStart(6)} µs\n`);
+  process.stdout.write(
+    `${name.padEnd(24)} cpu ${cpuUs.toFixed(2).padStart(6)} µs   wall ${wallUs.toFixed(2).padStart(6)} µs\n`,
+  );
 }
 
 for (const [name, sql] of Object.entries(QUERIES)) {

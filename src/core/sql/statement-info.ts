@@ -52,13 +52,51 @@ export interface SetAssignment {
 }
 
 export type ShowKind =
-  | 'databases' | 'keyspaces' | 'tables' | 'columns' | 'index' | 'table_status' | 'create_table' | 'create_view'
-  | 'create_database' | 'create_procedure' | 'create_function' | 'create_trigger' | 'create_event' | 'create_user'
-  | 'vitess_shards' | 'vitess_tablets' | 'vitess_target' | 'vitess_replication_status' | 'vitess_migrations'
-  | 'vschema_tables' | 'vschema_vindexes' | 'warnings' | 'errors' | 'count_warnings' | 'count_errors' | 'variables'
-  | 'status' | 'engines' | 'engine' | 'charset' | 'collation' | 'processlist' | 'triggers' | 'events' | 'plugins'
-  | 'grants' | 'privileges' | 'procedure_status' | 'function_status' | 'open_tables' | 'master_status'
-  | 'replica_status' | 'binary_logs' | 'profiles' | 'other';
+  | 'databases'
+  | 'keyspaces'
+  | 'tables'
+  | 'columns'
+  | 'index'
+  | 'table_status'
+  | 'create_table'
+  | 'create_view'
+  | 'create_database'
+  | 'create_procedure'
+  | 'create_function'
+  | 'create_trigger'
+  | 'create_event'
+  | 'create_user'
+  | 'vitess_shards'
+  | 'vitess_tablets'
+  | 'vitess_target'
+  | 'vitess_replication_status'
+  | 'vitess_migrations'
+  | 'vschema_tables'
+  | 'vschema_vindexes'
+  | 'warnings'
+  | 'errors'
+  | 'count_warnings'
+  | 'count_errors'
+  | 'variables'
+  | 'status'
+  | 'engines'
+  | 'engine'
+  | 'charset'
+  | 'collation'
+  | 'processlist'
+  | 'triggers'
+  | 'events'
+  | 'plugins'
+  | 'grants'
+  | 'privileges'
+  | 'procedure_status'
+  | 'function_status'
+  | 'open_tables'
+  | 'master_status'
+  | 'replica_status'
+  | 'binary_logs'
+  | 'profiles'
+  | 'other';
 
 interface Base {
   readonly directives: Directives;
@@ -110,7 +148,8 @@ export interface UpdateDeleteInfo extends Base {
 }
 
 export type DdlAction = 'create' | 'alter' | 'drop' | 'rename' | 'truncate';
-export type DdlObject = 'table' | 'view' | 'index' | 'database' | 'procedure' | 'function' | 'trigger' | 'event' | 'sequence' | 'other';
+export type DdlObject =
+  'table' | 'view' | 'index' | 'database' | 'procedure' | 'function' | 'trigger' | 'event' | 'sequence' | 'other';
 
 export interface DdlInfo extends Base {
   readonly kind: 'ddl';
