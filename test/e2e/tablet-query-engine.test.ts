@@ -188,6 +188,7 @@ describe('QueryEngine against a real mariadbd', () => {
   });
 
   it('kills a query past its timeout with 1317/70100 and keeps the pool healthy', async () => {
+    const openBefore = qe.vars().pools.query.open;
     const started = Date.now();
     const e = await failure(qe.execute({ sql: 'select sleep(5)', options: { queryTimeoutMs: 200 } }));
     const elapsed = Date.now() - started;
@@ -203,7 +204,10 @@ describe('QueryEngine against a real mariadbd', () => {
       await root.end();
     }
     expect(qe.vars().stats.kills).toBeGreaterThanOrEqual(1);
+    // The killed statement's connection went back to the pool instead of being replaced.
+    expect(qe.vars().pools.query).toMatchObject({ inUse: 0, open: Math.max(openBefore, 1) });
     expect((await qe.execute({ sql: 'select 2' })).rows).toEqual([['2']]);
+    expect(qe.vars().stats.errors['DEADLINE_EXCEEDED']).toBeGreaterThanOrEqual(1);
   });
 
   it('fails the 21st concurrent transaction with 1203/42000 after the txpool timeout', async () => {
@@ -302,6 +306,30 @@ describe('QueryEngine against a real mariadbd', () => {
     await qe.rollback(tx);
     const e2 = await failure(qe.execute({ sql: 'select sleep(5)', options: { queryTimeoutMs: 100 } }));
     expect(e2.errno).toBe(1317);
+  });
+
+  it('releases reserved connections idle past the idle timeout', async () => {
+    const idle = newEngine({ idleTimeoutMs: 300 });
+    await idle.open();
+    const rid = await idle.reserve(['set @a = 1']);
+    await sleep(900);
+    const e = await failure(idle.execute({ sql: 'select @a', options: { reservedId: rid } }));
+    expect(e.message).toMatch(new RegExp(`^transaction ${rid}: ended at \\S+ \\(exceeded idle timeout: 300ms\\)$`));
+    expect(idle.vars().stats.reserved.killed).toBe(1);
+    expect(idle.vars().pools.transaction.inUse).toBe(0);
+    await idle.close();
+  });
+
+  it('close() kills statements still running after the grace period', async () => {
+    const e = newEngine({ shutdownGracePeriodMs: 200 });
+    await e.open();
+    const running = e.execute({ sql: 'select sleep(10) from dual' }).catch((err: unknown) => err);
+    await sleep(100);
+    const started = Date.now();
+    await e.close();
+    const err = await running;
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(err).toBeInstanceOf(VtError);
   });
 
   it('stops serving on close: new calls fail with UNAVAILABLE, open transactions are rolled back', async () => {

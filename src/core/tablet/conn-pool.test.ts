@@ -38,9 +38,11 @@ describe('ConnPool', () => {
     expect(opened()).toBe(2);
     p.put(a);
     expect(await p.get()).toBe(a);
+    expect(p.lentConnections()).toEqual([b, a]);
     p.put(a);
     p.put(b);
     expect(p.stats()).toMatchObject({ capacity: 2, inUse: 0, open: 2, available: 2 });
+    expect(() => p.put(a)).toThrow(/did not lend/);
   });
 
   it('times out waiters with RESOURCE_EXHAUSTED 1203/42000 and counts waits', async () => {

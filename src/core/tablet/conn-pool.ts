@@ -59,6 +59,7 @@ interface Waiter<C> {
  */
 export class ConnPool<C extends PoolableConn> {
   private readonly idle: C[] = [];
+  private readonly lent = new Set<C>();
   private readonly waiters: Waiter<C>[] = [];
   private opened = 0;
   private inUse = 0;
@@ -92,7 +93,7 @@ export class ConnPool<C extends PoolableConn> {
         this.opened--;
         continue;
       }
-      this.inUse++;
+      this.lend(c);
       return c;
     }
     if (this.opened < this.o.capacity) {
@@ -101,7 +102,7 @@ export class ConnPool<C extends PoolableConn> {
     }
     const granted = await this.wait(opts);
     if (granted) {
-      this.inUse++;
+      this.lend(granted);
       return granted;
     }
     return this.openConn();
@@ -109,6 +110,7 @@ export class ConnPool<C extends PoolableConn> {
 
   /** Returns a connection; a closed one (killed, server gone) is dropped and its slot freed. */
   put(conn: C): void {
+    if (!this.lent.delete(conn)) throw new VtError('INTERNAL', `${this.o.name} pool: put of a connection it did not lend`);
     this.inUse--;
     if (this.closed || conn.isClosed) {
       conn.close();
@@ -140,6 +142,11 @@ export class ConnPool<C extends PoolableConn> {
     for (const w of this.waiters.splice(0)) w.fail(Err.unavailable(`${this.o.name} pool is closed`));
   }
 
+  /** Connections currently handed out (e.g. to kill their statements at shutdown). */
+  lentConnections(): C[] {
+    return [...this.lent];
+  }
+
   stats(): ConnPoolStats {
     return {
       capacity: this.o.capacity,
@@ -154,6 +161,11 @@ export class ConnPool<C extends PoolableConn> {
     };
   }
 
+  private lend(c: C): void {
+    this.inUse++;
+    this.lent.add(c);
+  }
+
   /** The slot is already counted in `opened`; on failure it is released (and passed to a waiter). */
   private async openConn(): Promise<C> {
     if (this.closed) {
@@ -162,7 +174,7 @@ export class ConnPool<C extends PoolableConn> {
     }
     try {
       const c = await this.o.connect();
-      this.inUse++;
+      this.lend(c);
       return c;
     } catch (err) {
       this.releaseSlot();

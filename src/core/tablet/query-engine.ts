@@ -140,6 +140,10 @@ export class QueryEngine {
       ]);
       if (timer) clearTimeout(timer);
     }
+    // Past the grace period: kill what still runs so the pools can close and mysqld is not left working for
+    // callers that are going away.
+    const running = [...this.queryPool.lentConnections(), ...this.streamPool.lentConnections()];
+    await Promise.all(running.map((c) => this.killer.killQuery(c.threadId).catch(() => c.close())));
     await this.tx.closeAll('tablet is shutting down');
     this.queryPool.close();
     this.streamPool.close();
