@@ -222,6 +222,31 @@ describe('TopoServer on MemoryTopo', () => {
     await expect(ts.watchSrvKeyspace('zone1', 'missing')).rejects.toThrow('SrvKeyspace for keyspace missing not found');
   });
 
+  it('ends a SrvKeyspace watch on deletion, and fails it on an undecodable value', async () => {
+    const srv = { partitions: [] };
+    await ts.updateSrvKeyspace('zone1', 'ks', srv);
+    const conn = await ts.cellConn('zone1');
+    const w = await ts.watchSrvKeyspace('zone1', 'ks');
+    expect(w.current).toEqual(srv);
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const ev of w.changes) seen.push(ev.kind);
+    })();
+    await ts.updateSrvKeyspace('zone1', 'ks', { partitions: [{ served_type: 'PRIMARY', shard_references: [] }] });
+    await conn.delete('/keyspaces/ks/SrvKeyspace');
+    await done;
+    expect(seen).toEqual(['changed', 'deleted']);
+
+    await ts.updateSrvKeyspace('zone1', 'ks', srv);
+    const w2 = await ts.watchSrvKeyspace('zone1', 'ks');
+    const it2 = w2.changes[Symbol.asyncIterator]();
+    await conn.update('/keyspaces/ks/SrvKeyspace', Buffer.from('{"partitions": 7}'));
+    const err = await rejects(it2.next());
+    expect(err.reason).toBe('BadRecord');
+    expect(err.message).toContain('field "partitions" must be an array');
+    await expect(ts.watchSrvKeyspace('zone1', 'ks')).rejects.toThrow(/bad SrvKeyspace record/);
+  });
+
   it('locks keyspaces and shards exclusively', async () => {
     await ts.createKeyspace('ks', newKeyspace());
     await ts.createShard('ks', '0');

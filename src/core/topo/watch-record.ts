@@ -10,8 +10,9 @@ export interface RecordWatch<T> {
 }
 
 /**
- * Watches one record and decodes each version. A value that fails to decode ends the stream with that
- * VtError (the caller re-watches or reports), as does a lost watch; aborting `signal` ends it cleanly.
+ * Watches one record and decodes each version. A current value that fails to decode rejects (the watch is
+ * closed); a later one ends the stream with that VtError (the caller re-watches or reports), as does a lost
+ * watch; aborting `signal` or leaving the loop ends it cleanly.
  */
 export async function watchRecord<T>(
   conn: TopoConn,
@@ -28,8 +29,16 @@ export async function watchRecord<T>(
     throw e;
   }
   const source = w.changes;
+  let current: T;
+  try {
+    current = decode(w.current.value, path);
+  } catch (e) {
+    // The caller never sees this watch, so end it here rather than leak it.
+    await source[Symbol.asyncIterator]().return?.();
+    throw e;
+  }
   return {
-    current: decode(w.current.value, path),
+    current,
     changes: {
       async *[Symbol.asyncIterator]() {
         for await (const ev of source) {
