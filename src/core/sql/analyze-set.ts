@@ -31,9 +31,9 @@ export function parseSetAssignments(c: TokenCursor): SetAssignment[] {
       continue;
     }
     if (scope === undefined && c.acceptKw('NAMES')) {
-      const cs = c.isKw('DEFAULT') ? (c.next(), 'default') : c.nameOrString();
+      const cs = charsetName(c);
       let collation: string | undefined;
-      if (c.acceptKw('COLLATE')) collation = c.isKw('DEFAULT') ? (c.next(), 'default') : c.nameOrString();
+      if (c.acceptKw('COLLATE')) collation = charsetName(c);
       const valueText = c.text(c.i - (collation === undefined ? 1 : 3), c.i);
       out.push({
         scope: 'session',
@@ -47,7 +47,7 @@ export function parseSetAssignments(c: TokenCursor): SetAssignment[] {
     }
     if (scope === undefined && (c.acceptKw('CHARACTER', 'SET') || c.acceptKw('CHARSET'))) {
       const at = c.i;
-      const cs = c.isKw('DEFAULT') ? (c.next(), 'default') : c.nameOrString();
+      const cs = charsetName(c);
       out.push({ scope: 'session', name: 'charset', valueText: c.text(at, c.i), valueKind: 'ident', value: cs });
       continue;
     }
@@ -88,12 +88,16 @@ export function parseSetAssignments(c: TokenCursor): SetAssignment[] {
   return out;
 }
 
+/** A charset/collation name: identifier, string, or DEFAULT (returned as 'default'). */
+function charsetName(c: TokenCursor): string {
+  return c.acceptKw('DEFAULT') ? 'default' : c.nameOrString();
+}
+
 function describeValue(c: TokenCursor, a: number, b: number): { valueText: string; valueKind: string; value?: string } {
   const valueText = c.text(a, b);
   const t = c.toks[a]!;
   if (b - a === 1) {
-    const value = t.kind === 'keyword' || t.kind === 'quoted_ident' ? t.value : t.kind === 'ident' ? t.value : t.value;
-    return { valueText, valueKind: t.kind, value };
+    return { valueText, valueKind: t.kind, value: t.value };
   }
   const n = c.toks[a + 1]!;
   if (b - a === 2 && isOp(t, '-') && (n.kind === 'int' || n.kind === 'decimal' || n.kind === 'float')) {

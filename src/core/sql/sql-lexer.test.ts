@@ -102,6 +102,15 @@ describe('Lexer token kinds', () => {
     ],
     ['/*!SELECT*/', [['keyword', 'SELECT']]],
     ['/*M!100301 a */', [['ident', 'a']]],
+    ['/*!80000 a */', [['ident', 'a']]],
+    ['/*M!999999\\- enable the sandbox mode */', [['comment', '/*M!999999\\- enable the sandbox mode */']]],
+    [
+      '/*!110000 future */ x',
+      [
+        ['comment', '/*!110000 future */'],
+        ['ident', 'x'],
+      ],
+    ],
     [
       '/*!40101 a /* inner */ b */ c',
       [

@@ -37,6 +37,9 @@ function isVarPart(c: number): boolean {
   return isIdentPart(c) || c === 46; // user/system variable names may contain '.'
 }
 
+/** MariaDB 10.11, the server vt runs behind its tablets. */
+export const DEFAULT_SERVER_VERSION = 101100;
+
 const Q = 39; // '
 const DQ = 34; // "
 const BT = 96; // `
@@ -47,16 +50,23 @@ const BSL = 92; // \
  * `undefined` at the end. Errors: an unterminated string, identifier or comment, a malformed X'..'/b'..'
  * literal or a character MySQL does not accept throws VtError 1064/42000 pointing at the offending offset.
  *
- * Executable comments (`/*!50001 ... *\/`, MariaDB's `/*M!100301 ... *\/`) are expanded as MySQL does: their
- * markers produce no token and their contents lex as ordinary SQL; the source text is untouched, so the
- * markers survive any slice-based rewriting.
+ * Executable comments (`/*!50001 ... *\/`, MariaDB's `/*M!100301 ... *\/`) whose version is not above
+ * `serverVersion` are expanded as mysqld does: their markers produce no token and their contents lex as
+ * ordinary SQL; the source text is untouched, so the markers survive any slice-based rewriting.
  */
 export class Lexer {
   private pos = 0;
   private versionedStart = -1; // offset of the open `/*!` while inside an executable comment
   private lastKind: TokenKind | undefined;
 
-  constructor(readonly sql: string) {}
+  /**
+   * @param serverVersion version executable comments are compared with, in their MMmmpp form (MariaDB 10.11.0 =
+   *   101100); `/*!NNNNN` with a higher number is an ordinary comment.
+   */
+  constructor(
+    readonly sql: string,
+    private readonly serverVersion: number = DEFAULT_SERVER_VERSION,
+  ) {}
 
   /** True while the last token returned lies inside an executable comment (`/*!...`). */
   get inExecutableComment(): boolean {
@@ -82,9 +92,12 @@ export class Lexer {
         if (bang > 0 && this.versionedStart < 0) {
           let p = start + bang;
           while (p < n && isDigit(s.charCodeAt(p))) p++;
-          this.versionedStart = start;
-          this.pos = p;
-          continue;
+          // A version above the server's makes the comment an ordinary comment, as in mysqld (`/*M!999999\- ...`).
+          if (p - (start + bang) < 5 || Number(s.slice(start + bang, p)) <= this.serverVersion) {
+            this.versionedStart = start;
+            this.pos = p;
+            continue;
+          }
         }
         const close = s.indexOf('*/', start + 2);
         if (close < 0) throw syntaxErrorAt(s, start);
