@@ -167,6 +167,18 @@ describe('ctl actions on MemoryTopo', () => {
     expect(Object.keys((await getSrvVSchema(ts, 'zone1')).keyspaces)).toEqual(['customer']);
   });
 
+  it('creates shards idempotently with force, and their keyspace with includeParent', async () => {
+    await createShard(ts, 'customer/-80');
+    expect((await rejects(createShard(ts, 'customer/-80'))).code).toBe('ALREADY_EXISTS');
+    expect((await createShard(ts, 'customer/-80', { force: true })).shard.key_range).toEqual({ start: '', end: '80' });
+    expect((await rejects(createShard(ts, 'newks/0'))).message).toBe('keyspace newks not found');
+    const created = await createShard(ts, 'newks/0', { includeParent: true });
+    expect(created.shard.is_primary_serving).toBe(true);
+    expect(await ts.getKeyspace('newks')).toEqual({ durability_policy: 'none', sidecar_db_name: '_vt' });
+    // A rejected overlap is not hidden by force.
+    expect((await rejects(createShard(ts, 'customer/40-c0', { force: true }))).code).toBe('FAILED_PRECONDITION');
+  });
+
   it('parses keyspace/shard arguments', () => {
     expect(parseKeyspaceShard('customer/-80')).toEqual({ keyspace: 'customer', shard: '-80' });
     for (const bad of ['customer', '/0', 'customer/', 'a/b/c'])

@@ -1,6 +1,7 @@
 import { Err, isReason } from '../errors/index.js';
 import type { Shard } from '../topo/records/shard.js';
 import type { TopoServer } from '../topo/topo-server.js';
+import { createKeyspace } from './keyspace-actions.js';
 
 export interface ShardInfo {
   readonly keyspace: string;
@@ -17,10 +18,27 @@ export function parseKeyspaceShard(text: string): { keyspace: string; shard: str
   return { keyspace: text.slice(0, slash), shard: text.slice(slash + 1) };
 }
 
+export interface CreateShardOptions {
+  /** Succeed (returning the existing record) when the shard already exists. */
+  readonly force?: boolean;
+  /** Create the keyspace first (with defaults, as create-keyspace) when it does not exist. */
+  readonly includeParent?: boolean;
+}
+
 /** Creates a shard; refuses key ranges overlapping an existing shard (see TopoServer.createShard). */
-export async function createShard(ts: TopoServer, keyspaceShard: string): Promise<ShardInfo> {
+export async function createShard(
+  ts: TopoServer,
+  keyspaceShard: string,
+  opts: CreateShardOptions = {},
+): Promise<ShardInfo> {
   const { keyspace, shard } = parseKeyspaceShard(keyspaceShard);
-  return { keyspace, name: shard, shard: await ts.createShard(keyspace, shard) };
+  if (opts.includeParent) await createKeyspace(ts, keyspace, { force: true });
+  try {
+    return { keyspace, name: shard, shard: await ts.createShard(keyspace, shard) };
+  } catch (e) {
+    if (!(opts.force && isReason(e, 'NodeExists'))) throw e;
+    return { keyspace, name: shard, shard: await ts.getShard(keyspace, shard) };
+  }
 }
 
 export async function getShard(ts: TopoServer, keyspaceShard: string): Promise<ShardInfo> {
