@@ -29,7 +29,9 @@ function request(child: ChildProcess): Promise<NodeJS.CpuUsage> {
 }
 
 async function clientMain(n: number): Promise<void> {
-  const child = fork(fileURLToPath(import.meta.url), ['server'], { execArgv: ['--import', 'tsx', ...(process.env['BENCH_NODE_ARGS']?.split(' ') ?? [])] });
+  const child = fork(fileURLToPath(import.meta.url), ['server'], {
+    execArgv: ['--import', 'tsx', ...(process.env['BENCH_NODE_ARGS']?.split(' ') ?? [])],
+  });
   const port = await new Promise<number>((res) => child.once('message', (m: Msg) => res((m as { port: number }).port)));
   const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'u', password: 'pw' });
   const workloads: [string, () => Promise<unknown>][] = [

@@ -177,7 +177,10 @@ function* run(c: ServerConnection, sql: string): Generator<ResultEvent> {
 export const fixtureUsers = JSON.stringify({
   u: [{ Password: 'pw', UserData: 'ud-u' }],
   u2: [{ Password: 'pw2', UserData: 'ud-u2' }],
-  nat: [{ MysqlNativePassword: '*' + '0'.repeat(40) }, { MysqlNativePassword: '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19' }],
+  nat: [
+    { MysqlNativePassword: '*' + '0'.repeat(40) },
+    { MysqlNativePassword: '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19' },
+  ],
 });
 
 export async function startFixtureServer(
@@ -200,8 +203,21 @@ export function selfSignedCert(): { cert: string; key: string; dir: string; clea
   const dir = mkdtempSync(join(tmpdir(), 'vt-proto-tls-'));
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '2',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '2',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
     { stdio: 'ignore' },
   );
   return {

@@ -66,7 +66,10 @@ export class RawClient {
     const c = await RawClient.open(port);
     const greeting = (await c.read()).payload;
     const verEnd = greeting.indexOf(0, 1);
-    const scramble = Buffer.concat([greeting.subarray(verEnd + 5, verEnd + 13), greeting.subarray(verEnd + 32, verEnd + 44)]);
+    const scramble = Buffer.concat([
+      greeting.subarray(verEnd + 5, verEnd + 13),
+      greeting.subarray(verEnd + 32, verEnd + 44),
+    ]);
     let caps = opts.caps ?? RAW_CLIENT_CAPS;
     if (opts.db) caps |= Cap.CONNECT_WITH_DB;
     const auth = nativeScramble(opts.password ?? 'pw', scramble);

@@ -92,7 +92,9 @@ function matchNative(creds: readonly UserCredential[], scramble: Buffer, resp: B
   for (const c of creds) {
     if (c.anyPassword) return c;
     if (c.password !== undefined) {
-      if (c.password === '' ? resp.length === 0 : verifyNativeScramble(nativePasswordHash(c.password), scramble, resp)) {
+      if (
+        c.password === '' ? resp.length === 0 : verifyNativeScramble(nativePasswordHash(c.password), scramble, resp)
+      ) {
         return c;
       }
     } else if (c.nativeHash !== undefined && verifyNativeScramble(c.nativeHash, scramble, resp)) {

@@ -19,7 +19,10 @@ describe('AuthServerStatic', () => {
   it('parses Vitess static auth JSON: lists, single objects, plaintext and native hashes', () => {
     const a = AuthServerStatic.fromJson(
       JSON.stringify({
-        u: [{ Password: 'p1', UserData: 'd1' }, { MysqlNativePassword: '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19', UserData: 'd2' }],
+        u: [
+          { Password: 'p1', UserData: 'd1' },
+          { MysqlNativePassword: '*2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19', UserData: 'd2' },
+        ],
         single: { Password: '', SourceHost: 'localhost', Groups: ['g'] },
       }),
     );
@@ -53,7 +56,9 @@ describe('AuthServerStatic', () => {
       const path = join(dir, 'users.json');
       writeFileSync(path, '{"a": [{"Password": "b"}]}');
       expect((await AuthServerStatic.fromFile(path)).lookup('a')).toHaveLength(1);
-      await expect(AuthServerStatic.fromFile(join(dir, 'missing.json'))).rejects.toThrow(/cannot read static auth file/);
+      await expect(AuthServerStatic.fromFile(join(dir, 'missing.json'))).rejects.toThrow(
+        /cannot read static auth file/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -62,7 +67,9 @@ describe('AuthServerStatic', () => {
 
 describe('scrambles', () => {
   it('mysql_native_password: the well-known hash of "password", client/server agree, wrong password fails', () => {
-    expect(nativePasswordHash('password').toString('hex').toUpperCase()).toBe('2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19');
+    expect(nativePasswordHash('password').toString('hex').toUpperCase()).toBe(
+      '2470C0C06DEE42FD1618BB99005ADCA2EC9D1E19',
+    );
     const s = newScramble();
     expect(s).toHaveLength(20);
     expect(s.includes(0)).toBe(false);

@@ -17,7 +17,7 @@ export function writeBinaryRow(w: PacketWriter, fields: readonly Field[], row: R
   let byteIdx = 0;
   for (let i = 0; i < n; i++) {
     const bit = i + 2;
-    if ((bit >> 3) !== byteIdx) {
+    if (bit >> 3 !== byteIdx) {
       w.u8(bits);
       bits = 0;
       byteIdx++;
@@ -154,7 +154,8 @@ function writeDateTime(w: PacketWriter, f: Field, v: SqlValue): void {
     badValue(f, v);
   }
   if (micro !== 0) w.u8(11).u16(year).u8(month).u8(day).u8(hour).u8(minute).u8(second).u32(micro);
-  else if (hour !== 0 || minute !== 0 || second !== 0) w.u8(7).u16(year).u8(month).u8(day).u8(hour).u8(minute).u8(second);
+  else if (hour !== 0 || minute !== 0 || second !== 0)
+    w.u8(7).u16(year).u8(month).u8(day).u8(hour).u8(minute).u8(second);
   else if (year !== 0 || month !== 0 || day !== 0) w.u8(4).u16(year).u8(month).u8(day);
   else w.u8(0);
 }

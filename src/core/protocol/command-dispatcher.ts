@@ -20,7 +20,11 @@ interface StmtEntry {
 /** MariaDB's "the statement just prepared" id for pipelined PREPARE + EXECUTE. */
 const LAST_PREPARED = 0xffffffff;
 
-const PARAM_FIELD: Field = field('?', MysqlType.VAR_STRING, { charset: Charset.binary, flags: ColumnFlag.BINARY, columnLength: 0 });
+const PARAM_FIELD: Field = field('?', MysqlType.VAR_STRING, {
+  charset: Charset.binary,
+  flags: ColumnFlag.BINARY,
+  columnLength: 0,
+});
 
 function unknownStmt(id: number, where: string): VtError {
   return new VtError('NOT_FOUND', `Unknown prepared statement handler (${id}) given to ${where}`, {
@@ -238,7 +242,15 @@ export class CommandDispatcher {
     const plugin = caps & Cap.PLUGIN_AUTH && r.remaining > 0 ? r.nulString() : '';
     let cred;
     try {
-      cred = await authenticate(conn.authIO(), conn.config.auth, conn.scramble, user, conn.remoteAddress, plugin, authResponse);
+      cred = await authenticate(
+        conn.authIO(),
+        conn.config.auth,
+        conn.scramble,
+        user,
+        conn.remoteAddress,
+        plugin,
+        authResponse,
+      );
     } catch (e) {
       conn.sendError(e);
       return false;

@@ -66,7 +66,15 @@ export function parseHandshakeResponse(payload: Buffer, serverCaps: number): Han
   r.skip(23);
   const base = { capabilities: caps, maxPacketSize, charset };
   if (r.remaining === 0) {
-    return { ...base, sslRequest: true, user: '', authResponse: Buffer.alloc(0), database: '', authPlugin: '', attrs: new Map() };
+    return {
+      ...base,
+      sslRequest: true,
+      user: '',
+      authResponse: Buffer.alloc(0),
+      database: '',
+      authPlugin: '',
+      attrs: new Map(),
+    };
   }
   const user = r.nulString();
   let authResponse: Buffer;

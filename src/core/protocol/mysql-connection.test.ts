@@ -13,7 +13,11 @@ let port: number;
 let events: string[];
 
 beforeAll(async () => {
-  ({ server, port, events } = await startFixtureServer({ maxAllowedPacket: 1 << 20, handshakeTimeoutMs: 300, netReadTimeoutMs: 300 }));
+  ({ server, port, events } = await startFixtureServer({
+    maxAllowedPacket: 1 << 20,
+    handshakeTimeoutMs: 300,
+    netReadTimeoutMs: 300,
+  }));
 });
 afterAll(async () => {
   await server.close();
@@ -40,7 +44,14 @@ describe('greeting', () => {
     expect(p.toString('latin1', 1, verEnd)).toBe('8.0.40-vt');
     expect(p.readUInt32LE(verEnd + 1)).toBeGreaterThan(0);
     const caps = p.readUInt16LE(verEnd + 14) | (p.readUInt16LE(verEnd + 19) << 16);
-    for (const f of [Cap.PROTOCOL_41, Cap.SECURE_CONNECTION, Cap.PLUGIN_AUTH, Cap.DEPRECATE_EOF, Cap.MULTI_STATEMENTS, Cap.CONNECT_ATTRS]) {
+    for (const f of [
+      Cap.PROTOCOL_41,
+      Cap.SECURE_CONNECTION,
+      Cap.PLUGIN_AUTH,
+      Cap.DEPRECATE_EOF,
+      Cap.MULTI_STATEMENTS,
+      Cap.CONNECT_ATTRS,
+    ]) {
       expect(caps & f).toBe(f);
     }
     expect(caps & Cap.SSL).toBe(0); // no TLS configured
@@ -62,7 +73,9 @@ describe('command phase (DEPRECATE_EOF client)', () => {
     expect(ps.map((p) => p.seq)).toEqual([1, 2, 3, 4]);
     expect(hex(ps[0]!.payload)).toBe('01');
     // catalog def, no schema/table, name '1', charset 63, length 20, LONGLONG, flags BINARY|NUM, decimals 0
-    expect(hex(ps[1]!.payload)).toBe('0364656600000001310131' + '0c' + '3f00' + '14000000' + '08' + '8080' + '00' + '0000');
+    expect(hex(ps[1]!.payload)).toBe(
+      '0364656600000001310131' + '0c' + '3f00' + '14000000' + '08' + '8080' + '00' + '0000',
+    );
     expect(hex(ps[2]!.payload)).toBe('0131');
     expect(hex(ps[3]!.payload)).toBe('fe000002000000');
     c.close();
@@ -73,7 +86,9 @@ describe('command phase (DEPRECATE_EOF client)', () => {
     c.command(Com.QUERY, 'insert x;select 1;begin');
     const ps = await c.readAll(6);
     expect(ps[0]!.payload[0]).toBe(0);
-    expect(ps[0]!.payload.readUInt16LE(ps[0]!.payload.length - 4 - 'Records: 3'.length) & ServerStatus.MORE_RESULTS_EXISTS).toBeTruthy();
+    expect(
+      ps[0]!.payload.readUInt16LE(ps[0]!.payload.length - 4 - 'Records: 3'.length) & ServerStatus.MORE_RESULTS_EXISTS,
+    ).toBeTruthy();
     const selectEnd = ps[4]!.payload;
     expect(selectEnd[0]).toBe(0xfe);
     expect(selectEnd.readUInt16LE(3)).toBe(ServerStatus.AUTOCOMMIT | ServerStatus.MORE_RESULTS_EXISTS);
@@ -119,14 +134,25 @@ describe('command phase (DEPRECATE_EOF client)', () => {
     c.command(Com.STMT_CLOSE, u32(id));
     exec(true, 0b11, Buffer.from([6, 0, 6, 0]));
     const err = parseErr((await c.read()).payload);
-    expect(err).toEqual({ errno: 1243, sqlState: 'HY000', message: `Unknown prepared statement handler (${id}) given to mysqld_stmt_execute` });
+    expect(err).toEqual({
+      errno: 1243,
+      sqlState: 'HY000',
+      message: `Unknown prepared statement handler (${id}) given to mysqld_stmt_execute`,
+    });
     c.close();
   });
 
   it("executes MariaDB's 'last prepared' statement id (0xffffffff) pipelined right after PREPARE", async () => {
     const { client: c } = await RawClient.login(port);
     const prep = Buffer.concat([Buffer.from([Com.STMT_PREPARE]), Buffer.from('echo ?')]);
-    const exec = Buffer.concat([Buffer.from([Com.STMT_EXECUTE]), u32(0xffffffff), Buffer.from([0]), u32(1), Buffer.from([0, 1, 3, 0]), u32(99)]);
+    const exec = Buffer.concat([
+      Buffer.from([Com.STMT_EXECUTE]),
+      u32(0xffffffff),
+      Buffer.from([0]),
+      u32(1),
+      Buffer.from([0, 1, 3, 0]),
+      u32(99),
+    ]);
     const frame = (p: Buffer): Buffer => Buffer.concat([Buffer.from([p.length, 0, 0, 0]), p]);
     c.sendRaw(Buffer.concat([frame(prep), frame(exec)]));
     const ps = await c.readAll(2 + 4);
@@ -201,7 +227,14 @@ describe('pipelining and back-pressure', () => {
       const b = Buffer.from(body);
       return Buffer.concat([Buffer.from([b.length + 1, 0, 0, 0, cmd]), b]);
     };
-    c.sendRaw(Buffer.concat([frame(Com.QUERY, 'sleep 80'), frame(Com.PING, ''), frame(Com.QUERY, 'error'), frame(Com.QUERY, 'select 1')]));
+    c.sendRaw(
+      Buffer.concat([
+        frame(Com.QUERY, 'sleep 80'),
+        frame(Com.PING, ''),
+        frame(Com.QUERY, 'error'),
+        frame(Com.QUERY, 'select 1'),
+      ]),
+    );
     const ps = await c.readAll(4 + 1 + 1 + 4);
     expect(ps[2]!.payload.toString('hex')).toBe('023830'); // sleep's row '80'
     expect(ps[4]!.payload[0]).toBe(0x00); // PING OK
@@ -265,7 +298,10 @@ describe('protocol errors close only that connection', () => {
     const { client: c } = await RawClient.login(port);
     const id = await prepare(c, 'echo ?', 2);
     // claims a VAR_STRING of 200 bytes but sends 3
-    c.command(Com.STMT_EXECUTE, Buffer.concat([u32(id), Buffer.from([0]), u32(1), Buffer.from([0, 1, 253, 0, 200, 1, 2, 3])]));
+    c.command(
+      Com.STMT_EXECUTE,
+      Buffer.concat([u32(id), Buffer.from([0]), u32(1), Buffer.from([0, 1, 253, 0, 200, 1, 2, 3])]),
+    );
     expect(parseErr((await c.read()).payload)).toMatchObject({ errno: 1835, sqlState: 'HY000' });
     await c.closed;
     other.command(Com.PING);

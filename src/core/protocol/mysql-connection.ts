@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TLSSocket, type SecureContext } from 'node:tls';
+import type { SecureContext } from 'node:tls';
 import type { Logger } from '../env/logger.js';
 import { ErrNo, VtError } from '../errors/index.js';
 import type { ResultEvent } from '../sqltypes/result.js';
@@ -9,7 +9,8 @@ import { Cap } from './constants.js';
 import { CommandDispatcher } from './command-dispatcher.js';
 import type { Handler, ServerConnection } from './handler.js';
 import { parseHandshakeResponse, writeHandshakeV10 } from './handshake.js';
-import { PacketFramer, type Packet } from './packet-framer.js';
+import type { Packet } from './packet-framer.js';
+import { PacketInbox } from './packet-inbox.js';
 import { PacketWriter } from './packet-writer.js';
 import { ResultWriter } from './result-writer.js';
 import { writeErr, writeOk } from './server-packets.js';
@@ -32,24 +33,6 @@ export interface ConnectionConfig {
 
 /** Results at least this large are written (and back-pressure awaited) before encoding more rows. */
 const FLUSH_BYTES = 256 * 1024;
-/** Pipelined packets buffered before the socket is paused. */
-const MAX_QUEUED = 64;
-const ER_NET_READ_INTERRUPTED = 1159;
-
-/**
- * Errors after which the connection's byte stream can no longer be trusted: answered with an ERR, then the
- * connection is closed. Everything else (handler errors) leaves the connection usable.
- */
-function isFatal(e: unknown): boolean {
-  return (
-    e instanceof VtError &&
-    (e.errno === ErrNo.ER_MALFORMED_PACKET ||
-      e.errno === ErrNo.ER_NET_PACKET_TOO_LARGE ||
-      e.errno === ErrNo.ER_NET_PACKETS_OUT_OF_ORDER ||
-      e.errno === ER_NET_READ_INTERRUPTED ||
-      e.errno === ErrNo.ER_HANDSHAKE)
-  );
-}
 
 /**
  * One client connection: handshake, auth, optional TLS upgrade, then the command loop (in
@@ -74,159 +57,43 @@ export class MysqlConnection implements ServerConnection {
   readonly abort = new AbortController();
 
   readonly w = new PacketWriter();
-  private socket: Socket;
-  private readonly framer: PacketFramer;
-  private readonly queue: (Packet | VtError)[] = [];
-  private waiter: (() => void) | null = null;
-  private ended = false;
-  private paused = false;
-  /** During the handshake an SSLRequest stops framing: the bytes after it belong to TLS. */
-  private holdFraming = false;
-  private expectSslRequest = false;
+  private readonly inbox: PacketInbox;
   private handshakeTimer: NodeJS.Timeout | undefined;
   /** newConnection succeeded: connectionClosed is owed. */
   private opened = false;
-  private partialTimer: NodeJS.Timeout | undefined;
-  private lastProgress = 0;
 
   constructor(
     socket: Socket,
     readonly id: number,
     readonly config: ConnectionConfig,
   ) {
-    this.socket = socket;
     this.remoteAddress = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     this.remotePort = socket.remotePort ?? 0;
-    this.framer = new PacketFramer(config.maxAllowedPacket);
     socket.setNoDelay(true);
-    this.attach(socket);
+    this.inbox = new PacketInbox(socket, {
+      maxAllowedPacket: config.maxAllowedPacket,
+      netReadTimeoutMs: config.netReadTimeoutMs,
+      onEnd: (err) => {
+        if (err) config.logger.debug({ conn: id, err: err.message }, 'client socket error');
+        this.abort.abort();
+      },
+    });
   }
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.framer.push(chunk);
-    this.pump();
-  };
-  private readonly onEnd = (): void => {
-    this.ended = true;
-    this.abort.abort();
-    this.wake();
-  };
-  private readonly onError = (e: Error): void => {
-    this.config.logger.debug({ conn: this.id, err: e.message }, 'client socket error');
-    this.onEnd();
-  };
-
-  private attach(s: Socket): void {
-    s.on('data', this.onData);
-    s.on('end', this.onEnd);
-    s.on('close', this.onEnd);
-    s.on('error', this.onError);
-  }
-
-  private detach(s: Socket): void {
-    s.off('data', this.onData);
-    s.off('end', this.onEnd);
-    s.off('close', this.onEnd);
-    s.off('error', this.onError);
-  }
-
-  private pump(): void {
-    try {
-      while (!this.holdFraming) {
-        const p = this.framer.next();
-        if (p === null) break;
-        this.queue.push(p);
-        if (this.expectSslRequest && p.payload.length === 32) {
-          this.holdFraming = true;
-          this.setPaused(true);
-        }
-      }
-    } catch (e) {
-      this.queue.push(VtError.from(e));
-      this.holdFraming = true;
-      this.setPaused(true);
-    }
-    if (this.queue.length > MAX_QUEUED) this.setPaused(true);
-    this.watchPartialPacket();
-    this.wake();
-  }
-
-  /**
-   * A client that sends part of a packet and then nothing would hold the connection forever: after
-   * netReadTimeoutMs the connection gets ERR 1159 (in order, after the commands before it) and is closed.
-   * The timer only exists while a partial packet is buffered, so whole-packet traffic never touches it.
-   */
-  private watchPartialPacket(): void {
-    const partial = this.framer.buffered > 0 && !this.holdFraming;
-    if (!partial) {
-      if (this.partialTimer !== undefined) {
-        clearTimeout(this.partialTimer);
-        this.partialTimer = undefined;
-      }
-      return;
-    }
-    // Progress (any new bytes) restarts the wait, like a per-read timeout.
-    this.lastProgress = Date.now();
-    if (this.partialTimer === undefined) this.armPartialTimer(this.config.netReadTimeoutMs);
-  }
-
-  private armPartialTimer(ms: number): void {
-    this.partialTimer = setTimeout(() => {
-      this.partialTimer = undefined;
-      const idle = Date.now() - this.lastProgress;
-      if (idle < this.config.netReadTimeoutMs) {
-        this.armPartialTimer(this.config.netReadTimeoutMs - idle);
-        return;
-      }
-      this.queue.push(
-        new VtError('DEADLINE_EXCEEDED', 'Got timeout reading communication packets', {
-          errno: ER_NET_READ_INTERRUPTED,
-          sqlState: '08S01',
-        }),
-      );
-      this.holdFraming = true;
-      this.wake();
-    }, ms);
-  }
-
-  private setPaused(p: boolean): void {
-    if (p === this.paused) return;
-    this.paused = p;
-    if (p) this.socket.pause();
-    else this.socket.resume();
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    if (w !== null) {
-      this.waiter = null;
-      w();
-    }
-  }
-
-  /** The next client packet, null once the client is gone; a framing error is thrown in its place in line. */
-  async nextPacket(): Promise<Packet | null> {
-    for (;;) {
-      const p = this.queue.shift();
-      if (p !== undefined) {
-        if (this.queue.length < MAX_QUEUED / 2 && !this.holdFraming) this.setPaused(false);
-        if (p instanceof VtError) throw p;
-        return p;
-      }
-      if (this.ended) return null;
-      await new Promise<void>((res) => (this.waiter = res));
-    }
+  /** The next client packet, null once the client is gone; framing errors are thrown in line. */
+  nextPacket(): Promise<Packet | null> {
+    return this.inbox.next();
   }
 
   /** Writes what the writer holds; resolves after 'drain' when the socket's buffer is full. */
   flush(): Promise<void> | undefined {
     if (this.w.length === 0) return undefined;
-    if (this.ended) {
+    if (this.inbox.ended) {
       this.w.reset();
       return undefined;
     }
-    if (this.socket.write(this.w.take())) return undefined;
-    const s = this.socket;
+    const s = this.inbox.socket;
+    if (s.write(this.w.take())) return undefined;
     return new Promise<void>((res) => {
       const done = (): void => {
         s.off('drain', done);
@@ -238,10 +105,6 @@ export class MysqlConnection implements ServerConnection {
     });
   }
 
-  get isEnded(): boolean {
-    return this.ended;
-  }
-
   /** Runs the connection to its end. Never rejects. */
   async run(): Promise<void> {
     const dispatcher = new CommandDispatcher(this);
@@ -250,13 +113,13 @@ export class MysqlConnection implements ServerConnection {
       await dispatcher.loop();
     } catch (e) {
       // Login refusals and protocol violations are the client's problem; anything else is ours.
-      if (e instanceof VtError) this.config.logger.debug({ conn: this.id, errno: e.errno, err: e.message }, 'connection ended by error');
+      if (e instanceof VtError)
+        this.config.logger.debug({ conn: this.id, errno: e.errno, err: e.message }, 'connection ended by error');
       else this.config.logger.warn({ conn: this.id, err: String(e) }, 'connection failed');
       this.sendError(e);
       await this.flush();
     } finally {
       clearTimeout(this.handshakeTimer);
-      clearTimeout(this.partialTimer);
       dispatcher.closeAllStatements();
       if (this.opened) {
         try {
@@ -265,11 +128,10 @@ export class MysqlConnection implements ServerConnection {
           this.config.logger.warn({ conn: this.id, err: String(e) }, 'connectionClosed failed');
         }
       }
-      this.ended = true;
-      this.abort.abort();
+      this.inbox.end();
       // end() flushes the last packets; a client that never reads them or never closes its side must not
       // keep the socket alive.
-      const s = this.socket;
+      const s = this.inbox.socket;
       s.end(() => s.destroy());
       setTimeout(() => s.destroy(), 5000).unref();
     }
@@ -277,8 +139,8 @@ export class MysqlConnection implements ServerConnection {
 
   /** Closes the socket now (server shutdown, handshake timeout); run() then finishes. */
   destroy(): void {
-    this.socket.destroy();
-    this.onEnd();
+    this.inbox.socket.destroy();
+    this.inbox.end();
   }
 
   /** Writes an ERR for any error: VtError fields, else 1105/HY000. */
@@ -289,28 +151,24 @@ export class MysqlConnection implements ServerConnection {
   }
 
   /** Streams a handler result to the client; handler errors end it with an ERR (the connection stays open). */
-  async sendResults(
-    events: AsyncIterable<ResultEvent> | Iterable<ResultEvent>,
-    binary: boolean,
-  ): Promise<void> {
+  async sendResults(events: AsyncIterable<ResultEvent> | Iterable<ResultEvent>, binary: boolean): Promise<void> {
     const rw = new ResultWriter(this.w, this, (this.capabilities & Cap.DEPRECATE_EOF) !== 0, binary);
     try {
       if (Symbol.asyncIterator in events) {
         for await (const ev of events) {
           rw.push(ev);
           if (this.w.length >= FLUSH_BYTES) await this.flush();
-          if (this.ended) return;
+          if (this.inbox.ended) return;
         }
       } else {
         for (const ev of events) {
           rw.push(ev);
           if (this.w.length >= FLUSH_BYTES) await this.flush();
-          if (this.ended) return;
+          if (this.inbox.ended) return;
         }
       }
       rw.finish();
     } catch (e) {
-      if (isFatal(e)) throw e;
       rw.fail();
       this.sendError(e);
     }
@@ -322,7 +180,7 @@ export class MysqlConnection implements ServerConnection {
       cfg.logger.debug({ conn: this.id }, 'handshake timeout');
       this.destroy();
     }, cfg.handshakeTimeoutMs);
-    this.expectSslRequest = cfg.tlsContext !== undefined;
+    this.inbox.expectSslRequest = cfg.tlsContext !== undefined;
     writeHandshakeV10(this.w, {
       serverVersion: cfg.serverVersion,
       connectionId: this.id,
@@ -338,14 +196,16 @@ export class MysqlConnection implements ServerConnection {
     let resp = parseHandshakeResponse(p.payload, cfg.capabilities);
     this.w.seq = p.nextSeq;
     if (resp.sslRequest) {
-      if (cfg.tlsContext === undefined) throw new VtError('INVALID_ARGUMENT', 'Bad handshake', { errno: ErrNo.ER_HANDSHAKE, sqlState: '08S01' });
-      await this.upgradeTls(cfg.tlsContext);
+      if (cfg.tlsContext === undefined)
+        throw new VtError('INVALID_ARGUMENT', 'Bad handshake', { errno: ErrNo.ER_HANDSHAKE, sqlState: '08S01' });
+      await this.inbox.upgradeToTls(cfg.tlsContext);
+      this.tls = true;
       p = await this.nextPacket();
       if (p === null) return false;
       resp = parseHandshakeResponse(p.payload, cfg.capabilities);
       this.w.seq = p.nextSeq;
     }
-    this.expectSslRequest = false;
+    this.inbox.expectSslRequest = false;
     if (cfg.requireSecureTransport && !this.tls) {
       throw new VtError(
         'UNAVAILABLE',
@@ -395,37 +255,5 @@ export class MysqlConnection implements ServerConnection {
         return p.payload;
       },
     };
-  }
-
-  /**
-   * Replaces the socket by a TLS server socket over it. Bytes already received after the SSLRequest (a
-   * ClientHello sent without waiting) are pushed back into the socket so TLS reads them.
-   */
-  private async upgradeTls(ctx: SecureContext): Promise<void> {
-    const raw = this.socket;
-    this.detach(raw);
-    // The TLS socket reports errors; the raw one must still never emit an unhandled 'error'.
-    raw.on('error', () => {});
-    raw.pause();
-    const leftover = this.framer.drain();
-    if (leftover.length > 0) raw.unshift(leftover);
-    const t = new TLSSocket(raw, { isServer: true, secureContext: ctx });
-    this.socket = t;
-    this.attach(t);
-    this.holdFraming = false;
-    this.paused = false;
-    await new Promise<void>((res, rej) => {
-      const ok = (): void => {
-        t.off('close', fail);
-        res();
-      };
-      const fail = (): void => {
-        t.off('secure', ok);
-        rej(new VtError('UNAVAILABLE', 'TLS handshake failed'));
-      };
-      t.once('secure', ok);
-      t.once('close', fail);
-    });
-    this.tls = true;
   }
 }

@@ -85,7 +85,13 @@ describe('TLS over a raw socket', () => {
     process.nextTick(() => c.socket.uncork());
     await once(secure, 'secureConnect');
     const auth = nativeScramble('pw', scramble);
-    const resp = Buffer.concat([head, Buffer.from('u\0'), Buffer.from([auth.length]), auth, Buffer.from('mysql_native_password\0')]);
+    const resp = Buffer.concat([
+      head,
+      Buffer.from('u\0'),
+      Buffer.from([auth.length]),
+      auth,
+      Buffer.from('mysql_native_password\0'),
+    ]);
     const chunks: Buffer[] = [];
     secure.on('data', (d: Buffer) => chunks.push(d));
     secure.write(Buffer.concat([Buffer.from([resp.length, 0, 0, 2]), resp]));
@@ -181,11 +187,22 @@ describe('mariadb CLI', () => {
   it('runs queries and prints results', async () => {
     const r = await cli(port, ['-uu', '-ppw', '--skip-ssl', '-N', '-B', '-e', 'select * from t']);
     expect(r.err).toBe('');
-    expect(r.out).toBe('1\talice\t10.50\t2024-01-02 03:04:05\ta1\n2\tbob\t0.00\t2024-01-03 00:00:00\tNULL\n3\tNULL\t-7.25\t2000-12-31 23:59:59\t\n');
+    expect(r.out).toBe(
+      '1\talice\t10.50\t2024-01-02 03:04:05\ta1\n2\tbob\t0.00\t2024-01-03 00:00:00\tNULL\n3\tNULL\t-7.25\t2000-12-31 23:59:59\t\n',
+    );
   });
 
   it('connects with --ssl', async () => {
-    const r = await cli(tlsPort, ['-uu', '-ppw', '--ssl', '--skip-ssl-verify-server-cert', '-N', '-B', '-e', 'select whoami']);
+    const r = await cli(tlsPort, [
+      '-uu',
+      '-ppw',
+      '--ssl',
+      '--skip-ssl-verify-server-cert',
+      '-N',
+      '-B',
+      '-e',
+      'select whoami',
+    ]);
     expect(r.err).toBe('');
     expect(r.out.split('\t')[3]).toBe('true');
   });

@@ -32,13 +32,20 @@ const builders: Record<string, () => string> = {
   'ok-autocommit': () => build((w) => writeOk(w, { affectedRows: 0, insertId: 0, status: 2, warnings: 0 }), 2),
   'ok-insert-id-max': () =>
     build((w) => writeOk(w, { affectedRows: 1, insertId: 18446744073709551615n, status: 3, warnings: 1 }), 1),
-  'ok-info': () => build((w) => writeOk(w, { affectedRows: 3, insertId: 0, status: 2, warnings: 0, info: 'Records: 3' }), 1),
+  'ok-info': () =>
+    build((w) => writeOk(w, { affectedRows: 3, insertId: 0, status: 2, warnings: 0, info: 'Records: 3' }), 1),
   'err-no-tables-used': () => build((w) => writeErr(w, 1096, 'HY000', 'No tables used'), 1),
   eof: () => build((w) => writeEof(w, 0, 2), 5),
   'text-resultset-version-comment': () =>
     build((w) => {
       const rw = new ResultWriter(w, autocommit, false, false);
-      const f = field('@@version_comment', MysqlType.VAR_STRING, { orgName: '', charset: 8, columnLength: 28, flags: 0, decimals: 0x1f });
+      const f = field('@@version_comment', MysqlType.VAR_STRING, {
+        orgName: '',
+        charset: 8,
+        columnLength: 28,
+        flags: 0,
+        decimals: 0x1f,
+      });
       rw.push({ kind: 'fields', fields: [f] });
       rw.push({ kind: 'rows', rows: [['MySQL Community Server (GPL)']] });
       rw.push({ kind: 'ok' });
@@ -47,7 +54,13 @@ const builders: Record<string, () => string> = {
   'binary-resultset-foobar': () =>
     build((w) => {
       const rw = new ResultWriter(w, autocommit, false, true);
-      const f = field('col1', MysqlType.VAR_STRING, { orgName: '', charset: 8, columnLength: 6, flags: 0, decimals: 0x1f });
+      const f = field('col1', MysqlType.VAR_STRING, {
+        orgName: '',
+        charset: 8,
+        columnLength: 6,
+        flags: 0,
+        decimals: 0x1f,
+      });
       rw.push({ kind: 'fields', fields: [f] });
       rw.push({ kind: 'rows', rows: [['foobar']] });
       rw.finish();
@@ -172,15 +185,17 @@ describe('16 MiB framing', () => {
 
 describe('handshake response', () => {
   const serverCaps = 0x013fa20f | Cap.SSL;
-  const base = (caps: number): Buffer[] => [
-    u32(caps),
-    u32(16777216),
-    Buffer.from([45]),
-    Buffer.alloc(23),
-  ];
+  const base = (caps: number): Buffer[] => [u32(caps), u32(16777216), Buffer.from([45]), Buffer.alloc(23)];
 
   it('decodes user, lenenc auth data, database, plugin and attributes', () => {
-    const caps = Cap.PROTOCOL_41 | Cap.SECURE_CONNECTION | Cap.PLUGIN_AUTH | Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA | Cap.CONNECT_WITH_DB | Cap.CONNECT_ATTRS | Cap.COMPRESS;
+    const caps =
+      Cap.PROTOCOL_41 |
+      Cap.SECURE_CONNECTION |
+      Cap.PLUGIN_AUTH |
+      Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA |
+      Cap.CONNECT_WITH_DB |
+      Cap.CONNECT_ATTRS |
+      Cap.COMPRESS;
     const attrs = Buffer.from('035f6f73054c696e75780c70726f6772616d5f6e616d65056d7973716c', 'hex');
     const p = Buffer.concat([
       ...base(caps),
@@ -191,9 +206,18 @@ describe('handshake response', () => {
       attrs,
     ]);
     const r = parseHandshakeResponse(p, serverCaps);
-    expect(r).toMatchObject({ user: 'pam', database: 'test', authPlugin: 'mysql_native_password', sslRequest: false, charset: 45 });
+    expect(r).toMatchObject({
+      user: 'pam',
+      database: 'test',
+      authPlugin: 'mysql_native_password',
+      sslRequest: false,
+      charset: 45,
+    });
     expect(r.authResponse.toString('hex')).toBe('010203');
-    expect([...r.attrs]).toEqual([['_os', 'Linux'], ['program_name', 'mysql']]);
+    expect([...r.attrs]).toEqual([
+      ['_os', 'Linux'],
+      ['program_name', 'mysql'],
+    ]);
     expect(r.capabilities & Cap.COMPRESS).toBe(0); // not offered by the server: dropped
   });
 
@@ -209,9 +233,9 @@ describe('handshake response', () => {
       expect.objectContaining({ errno: 1043 }),
     );
     const caps = Cap.PROTOCOL_41 | Cap.SECURE_CONNECTION | Cap.PLUGIN_AUTH_LENENC_CLIENT_DATA;
-    expect(() => parseHandshakeResponse(Buffer.concat([...base(caps), Buffer.from('u\0'), Buffer.from([20, 1])]), serverCaps)).toThrow(
-      expect.objectContaining({ errno: 1835 }),
-    );
+    expect(() =>
+      parseHandshakeResponse(Buffer.concat([...base(caps), Buffer.from('u\0'), Buffer.from([20, 1])]), serverCaps),
+    ).toThrow(expect.objectContaining({ errno: 1835 }));
   });
 });
 
@@ -285,9 +309,27 @@ describe('binary values (from the text form)', () => {
   });
 
   it('column definition of a typical table column', () => {
-    const f = field('id', MysqlType.LONGLONG, { table: 't', orgTable: 'tbl', database: 'db', flags: ColumnFlag.NOT_NULL | ColumnFlag.PRI_KEY });
+    const f = field('id', MysqlType.LONGLONG, {
+      table: 't',
+      orgTable: 'tbl',
+      database: 'db',
+      flags: ColumnFlag.NOT_NULL | ColumnFlag.PRI_KEY,
+    });
     expect(build((w) => writeColumnDefinition(w, f))).toBe(
-      '20000000' + '03646566' + '026462' + '0174' + '0374626c' + '026964' + '026964' + '0c' + '3f00' + '14000000' + '08' + '0300' + '00' + '0000',
+      '20000000' +
+        '03646566' +
+        '026462' +
+        '0174' +
+        '0374626c' +
+        '026964' +
+        '026964' +
+        '0c' +
+        '3f00' +
+        '14000000' +
+        '08' +
+        '0300' +
+        '00' +
+        '0000',
     );
   });
 });

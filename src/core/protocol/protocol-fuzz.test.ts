@@ -82,11 +82,16 @@ class Gen {
   }
 }
 
-const TYPES = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 99, 200];
+const TYPES = [
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255, 99, 200,
+];
 
 function handshakeResponse(g: Gen): Buffer {
   const caps =
-    RAW_CLIENT_CAPS | (g.int(2) ? Cap.CONNECT_WITH_DB : 0) | (g.int(2) ? Cap.CONNECT_ATTRS : 0) | (g.int(4) ? 0 : Cap.SSL);
+    RAW_CLIENT_CAPS |
+    (g.int(2) ? Cap.CONNECT_WITH_DB : 0) |
+    (g.int(2) ? Cap.CONNECT_ATTRS : 0) |
+    (g.int(4) ? 0 : Cap.SSL);
   const auth = g.bytes(g.pick([0, 20, 32]));
   const attrs = Buffer.from('035f6f73054c696e7578', 'hex');
   return Buffer.concat([
@@ -114,7 +119,8 @@ function executeParams(g: Gen, count: number): Buffer {
   }
   for (const t of types) {
     if ([1, 2, 3, 4, 5, 8, 9, 13].includes(t)) parts.push(g.bytes(g.pick([1, 2, 4, 8])));
-    else if ([7, 10, 11, 12].includes(t)) parts.push(Buffer.from([g.pick([0, 4, 7, 8, 11, 12, 3])]), g.bytes(g.int(13)));
+    else if ([7, 10, 11, 12].includes(t))
+      parts.push(Buffer.from([g.pick([0, 4, 7, 8, 11, 12, 3])]), g.bytes(g.int(13)));
     else parts.push(Buffer.from([g.special()]), g.bytes(g.int(12)));
   }
   return Buffer.concat(parts);
@@ -153,11 +159,12 @@ describe(`protocol fuzz (seed ${seed}; replay with VT_FUZZ_SEED=${seed})`, () =>
         const framer = new PacketFramer(g.pick([16, 1024, 1 << 20]));
         const stream = g.int(2) ? g.bytes(g.int(200)) : g.mutate(Buffer.from('0100000001050000000361626364', 'hex'));
         expectOnlyVtError(() => {
-          for (let pos = 0; pos < stream.length; ) {
+          for (let pos = 0; pos < stream.length;) {
             const n = 1 + g.int(16);
             framer.push(stream.subarray(pos, pos + n));
             pos += n;
-            for (let p = framer.next(); p !== null; p = framer.next()) expect(p.payload.length).toBeLessThanOrEqual(1 << 20);
+            for (let p = framer.next(); p !== null; p = framer.next())
+              expect(p.payload.length).toBeLessThanOrEqual(1 << 20);
           }
         });
       } else {
@@ -187,7 +194,11 @@ describe(`protocol fuzz (seed ${seed}; replay with VT_FUZZ_SEED=${seed})`, () =>
     let events: string[];
 
     beforeAll(async () => {
-      ({ server, port, events } = await startFixtureServer({ maxAllowedPacket: 64 * 1024, handshakeTimeoutMs: 2000, netReadTimeoutMs: 500 }));
+      ({ server, port, events } = await startFixtureServer({
+        maxAllowedPacket: 64 * 1024,
+        handshakeTimeoutMs: 2000,
+        netReadTimeoutMs: 500,
+      }));
     });
     afterAll(async () => {
       await server.close();
@@ -230,7 +241,10 @@ describe(`protocol fuzz (seed ${seed}; replay with VT_FUZZ_SEED=${seed})`, () =>
       }, 3000);
       await c.closed;
       clearTimeout(timer);
-      expect(timedOut, `server did not close the connection after the client finished (fin ${fin}, sent ${sent.toString("hex").slice(0, 400)} got ${Buffer.concat(received).toString("hex").slice(0, 300)})`).toBe(false);
+      expect(
+        timedOut,
+        `server did not close the connection after the client finished (fin ${fin}, sent ${sent.toString('hex').slice(0, 400)} got ${Buffer.concat(received).toString('hex').slice(0, 300)})`,
+      ).toBe(false);
       const all = Buffer.concat(received);
       // The greeting was already consumed by read(); validate everything after it.
       checkPackets(all.subarray(4 + greeting.length));
@@ -274,9 +288,15 @@ describe(`protocol fuzz (seed ${seed}; replay with VT_FUZZ_SEED=${seed})`, () =>
                 const prep = await c.read();
                 const id = prep.payload.readUInt32LE(1);
                 for (let k = 0; k < n; k++) await c.read();
-                const body = Buffer.concat([u32(g.int(5) ? id : g.int(100)), Buffer.from([g.int(3)]), u32(1), executeParams(g, g.int(4) ? n : g.int(8))]);
+                const body = Buffer.concat([
+                  u32(g.int(5) ? id : g.int(100)),
+                  Buffer.from([g.int(3)]),
+                  u32(1),
+                  executeParams(g, g.int(4) ? n : g.int(8)),
+                ]);
                 c.command(Com.STMT_EXECUTE, g.int(2) ? body : g.mutate(body));
-                if (g.int(3) === 0) c.command(Com.STMT_SEND_LONG_DATA, Buffer.concat([u32(id), u16(g.int(6)), g.bytes(g.int(20))]));
+                if (g.int(3) === 0)
+                  c.command(Com.STMT_SEND_LONG_DATA, Buffer.concat([u32(id), u16(g.int(6)), g.bytes(g.int(20))]));
               } else if (kind <= 8) {
                 const cmd = g.int(3) ? g.pick(Object.values(Com)) : g.int(256);
                 c.command(cmd, g.bytes(g.int(40)));

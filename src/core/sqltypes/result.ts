@@ -78,7 +78,9 @@ export function* resultEvents(r: QueryResult): Generator<ResultEvent> {
  * Collects a stream into materialized results (one per `ok`). A stream that ends after fields/rows without an
  * `ok` still yields its last result.
  */
-export async function collectResults(events: AsyncIterable<ResultEvent> | Iterable<ResultEvent>): Promise<QueryResult[]> {
+export async function collectResults(
+  events: AsyncIterable<ResultEvent> | Iterable<ResultEvent>,
+): Promise<QueryResult[]> {
   const out: QueryResult[] = [];
   let fields: readonly Field[] = [];
   let rows: Row[] = [];

@@ -5,10 +5,18 @@ import { collectResults, queryResult, resultEvents, type ResultEvent } from './r
 
 describe('MysqlType', () => {
   it('has the wire codes MySQL uses', () => {
-    expect([MysqlType.DECIMAL, MysqlType.TINY, MysqlType.LONGLONG, MysqlType.JSON, MysqlType.NEWDECIMAL]).toEqual([0, 1, 8, 245, 246]);
-    expect([MysqlType.ENUM, MysqlType.SET, MysqlType.TINY_BLOB, MysqlType.BLOB, MysqlType.VAR_STRING, MysqlType.STRING, MysqlType.GEOMETRY]).toEqual([
-      247, 248, 249, 252, 253, 254, 255,
+    expect([MysqlType.DECIMAL, MysqlType.TINY, MysqlType.LONGLONG, MysqlType.JSON, MysqlType.NEWDECIMAL]).toEqual([
+      0, 1, 8, 245, 246,
     ]);
+    expect([
+      MysqlType.ENUM,
+      MysqlType.SET,
+      MysqlType.TINY_BLOB,
+      MysqlType.BLOB,
+      MysqlType.VAR_STRING,
+      MysqlType.STRING,
+      MysqlType.GEOMETRY,
+    ]).toEqual([247, 248, 249, 252, 253, 254, 255]);
     expect(mysqlTypeName(8)).toBe('LONGLONG');
     expect(mysqlTypeName(77)).toBe('UNKNOWN(77)');
     expect(isIntegralType(MysqlType.YEAR)).toBe(true);
@@ -39,8 +47,21 @@ describe('field()', () => {
   });
 
   it('options win, and orgTable follows table', () => {
-    const f = field('a', MysqlType.LONG, { table: 't', flags: ColumnFlag.UNSIGNED, charset: 33, decimals: 2, database: 'db' });
-    expect(f).toMatchObject({ table: 't', orgTable: 't', flags: ColumnFlag.UNSIGNED, charset: 33, decimals: 2, database: 'db' });
+    const f = field('a', MysqlType.LONG, {
+      table: 't',
+      flags: ColumnFlag.UNSIGNED,
+      charset: 33,
+      decimals: 2,
+      database: 'db',
+    });
+    expect(f).toMatchObject({
+      table: 't',
+      orgTable: 't',
+      flags: ColumnFlag.UNSIGNED,
+      charset: 33,
+      decimals: 2,
+      database: 'db',
+    });
   });
 });
 
