@@ -1,5 +1,6 @@
 export * from './token.js';
-export { Lexer, tokenize } from './sql-lexer.js';
+export { DEFAULT_SERVER_VERSION, Lexer, tokenize } from './sql-lexer.js';
+export { TokenCursor, identName } from './token-cursor.js';
 export { KEYWORDS, RESERVED } from './keywords.js';
 export { syntaxErrorAt } from './syntax-error.js';
 export * from './bind-vars.js';
