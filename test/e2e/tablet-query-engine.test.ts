@@ -295,7 +295,15 @@ describe('QueryEngine against a real mariadbd', () => {
   });
 
   it('fails fast with UNAVAILABLE while mysqld is down and recovers when it is back', async () => {
+    // Statements in flight when mysqld dies fail too (a stream must not wait forever for its end).
+    const inFlightExec = failure(qe.execute({ sql: 'select sleep(20)', options: { skipConsolidator: true } }));
+    const inFlightStream = failure(collectResults(qe.streamExecute({ sql: 'select sleep(20) from big limit 1' })));
+    await sleep(200);
+    const killedAt = Date.now();
     await mysqld.kill();
+    expect((await inFlightExec).code).toBe('UNAVAILABLE');
+    expect((await inFlightStream).code).toBe('UNAVAILABLE');
+    expect(Date.now() - killedAt).toBeLessThan(2000);
     const started = Date.now();
     const e = await failure(qe.execute({ sql: 'select id from t where id = 1' }));
     expect(e.code).toBe('UNAVAILABLE');

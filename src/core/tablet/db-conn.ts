@@ -53,6 +53,8 @@ interface OkHeader {
 export class DbConn {
   private closed = false;
   private busy = false;
+  /** Fails the active statement (exec or stream) when the connection is lost or closed under it. */
+  private abortActive: ((err: VtError) => void) | undefined;
   /** When the connection was last handed out or used; pools use it for idle timeouts. */
   lastUsed = Date.now();
 
@@ -60,12 +62,10 @@ export class DbConn {
     private readonly conn: mysql.Connection,
     readonly threadId: number,
   ) {
-    conn.on('error', () => {
-      this.closed = true;
-    });
-    conn.on('end', () => {
-      this.closed = true;
-    });
+    // mysql2 reports a lost connection to the connection, not to a streaming query (which would then never end):
+    // fail whatever statement is active.
+    conn.on('error', (err: unknown) => this.lost(mysqlError(err)));
+    conn.on('end', () => this.lost(Err.unavailable('mysqld closed the connection')));
   }
 
   /** Opens a connection (utf8mb4, big numbers as text); UNAVAILABLE when mysqld cannot be reached. */
@@ -115,14 +115,20 @@ export class DbConn {
         reject(guard.error);
         return;
       }
-      this.conn.query({ sql, rowsAsArray: true, typeCast: castToText }, (err, res, cols) => {
+      let settled = false;
+      const settle = (err: unknown, res?: unknown, cols?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        this.abortActive = undefined;
         if (err && isConnectionError(err)) this.closed = true;
         const killed = guard.finish();
         // Wait for KILL QUERY to be done so it cannot hit the connection's next statement.
         if (killed) void guard.killDone().then(() => reject(killed));
         else if (err) reject(mysqlError(err));
         else resolve(toResult(res, cols));
-      });
+      };
+      this.abortActive = (err) => settle(err);
+      this.conn.query({ sql, rowsAsArray: true, typeCast: castToText }, (err, res, cols) => settle(err, res, cols));
     });
   }
 
@@ -181,14 +187,21 @@ export class DbConn {
       if (isConnectionError(err)) this.closed = true;
       failure = mysqlError(err);
     });
-    q.on('end', () => {
+    const end = (): void => {
+      if (done) return;
+      this.abortActive = undefined;
       const killed = guard.finish();
       if (killed) failure = killed;
       flush();
       if (fields && !queue.some((e) => e.kind === 'ok') && !failure) queue.push({ kind: 'ok' });
       done = true;
       notify();
-    });
+    };
+    q.on('end', end);
+    this.abortActive = (err) => {
+      failure ??= err;
+      end();
+    };
     let completed = false;
     try {
       for (;;) {
@@ -226,6 +239,12 @@ export class DbConn {
   close(): void {
     this.closed = true;
     this.conn.destroy();
+    this.abortActive?.(Err.unavailable('mysqld connection closed'));
+  }
+
+  private lost(err: VtError): void {
+    this.closed = true;
+    this.abortActive?.(err);
   }
 
   /**
