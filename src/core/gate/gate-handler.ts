@@ -1,0 +1,116 @@
+import type { BoundParam, Handler, PrepareResult, PreparedStatement, QueryOptions, ServerConnection } from '../protocol/handler.js';
+import { bindVar, type BindVar, type BindVars, type ScalarBindVar } from '../sql/bind-vars.js';
+import { normalize } from '../sql/normalize.js';
+import { splitStatements } from '../sql/split-statements.js';
+import { MysqlType } from '../sqltypes/mysql-type.js';
+import type { ResultEvent } from '../sqltypes/result.js';
+import type { Executor } from './executor.js';
+import { GateSession } from './gate-session.js';
+import type { GateStats } from './gate-stats.js';
+
+/**
+ * The protocol Handler of the gate: one GateSession per client connection (in conn.session), statements run by
+ * the Executor. Keeps the connection's IN_TRANS/AUTOCOMMIT status bits in step with the session before each OK
+ * is written. Prepared statements are prepared in the gate only (paramCount from the lexer, no columns); each
+ * execution runs the statement with the parameters as bind variables `:v1..:vN`.
+ */
+export class GateHandler implements Handler {
+  constructor(
+    private readonly executor: Executor,
+    private readonly stats: GateStats,
+  ) {}
+
+  newConnection(conn: ServerConnection): void {
+    conn.session = new GateSession();
+    this.stats.connectionsOpen++;
+    this.stats.connectionsTotal++;
+  }
+
+  async connectionClosed(conn: ServerConnection): Promise<void> {
+    this.stats.connectionsOpen--;
+    await this.executor.closeSession(session(conn));
+  }
+
+  async initDb(conn: ServerConnection, db: string): Promise<void> {
+    await this.executor.useTarget(session(conn), db);
+  }
+
+  async resetConnection(conn: ServerConnection): Promise<void> {
+    const s = session(conn);
+    await this.executor.closeSession(s);
+    s.reset();
+    sync(conn, s);
+  }
+
+  query(conn: ServerConnection, sql: string, opts: QueryOptions): AsyncIterable<ResultEvent> {
+    return this.run(conn, sql, opts.multiStatements, opts.signal);
+  }
+
+  prepare(_conn: ServerConnection, sql: string): PrepareResult {
+    return { paramCount: normalize(sql).paramCount, columns: [] };
+  }
+
+  execute(conn: ServerConnection, stmt: PreparedStatement, params: readonly BoundParam[]): AsyncIterable<ResultEvent> {
+    const bv: Record<string, BindVar> = {};
+    params.forEach((p, i) => (bv[`v${i + 1}`] = paramBindVar(p)));
+    return this.runOne(conn, stmt.sql, new AbortController().signal, bv);
+  }
+
+  private async *run(conn: ServerConnection, sql: string, multi: boolean, signal: AbortSignal): AsyncGenerator<ResultEvent> {
+    if (!multi || sql.indexOf(';') < 0) {
+      yield* this.runOne(conn, sql, signal);
+      return;
+    }
+    for (const stmt of splitStatements(sql)) yield* this.runOne(conn, stmt, signal);
+  }
+
+  private async *runOne(conn: ServerConnection, sql: string, signal: AbortSignal, params?: BindVars): AsyncGenerator<ResultEvent> {
+    const s = session(conn);
+    try {
+      for await (const ev of this.executor.execute(s, { connectionId: conn.id, signal }, sql, params)) {
+        if (ev.kind === 'ok') sync(conn, s);
+        yield ev;
+      }
+    } finally {
+      sync(conn, s);
+    }
+  }
+}
+
+function session(conn: ServerConnection): GateSession {
+  if (!(conn.session instanceof GateSession)) conn.session = new GateSession();
+  return conn.session as GateSession;
+}
+
+function sync(conn: ServerConnection, s: GateSession): void {
+  conn.inTransaction = s.inTransaction;
+  conn.autocommit = s.autocommit;
+}
+
+const INTEGER_TYPES: ReadonlySet<number> = new Set([
+  MysqlType.TINY,
+  MysqlType.SHORT,
+  MysqlType.LONG,
+  MysqlType.INT24,
+  MysqlType.LONGLONG,
+  MysqlType.YEAR,
+]);
+
+/** A COM_STMT_EXECUTE parameter as a typed bind variable (dates and times travel as their text). */
+export function paramBindVar(p: BoundParam): ScalarBindVar {
+  const v = p.value;
+  if (v === null) return bindVar.null();
+  if (Buffer.isBuffer(v)) return bindVar.bytes(v);
+  if (INTEGER_TYPES.has(p.type)) return p.unsigned || !v.startsWith('-') ? bindVar.uint(v) : bindVar.int(v);
+  switch (p.type) {
+    case MysqlType.FLOAT:
+    case MysqlType.DOUBLE:
+      return bindVar.float(v);
+    case MysqlType.DECIMAL:
+    case MysqlType.NEWDECIMAL:
+      return bindVar.decimal(v);
+    default:
+      return bindVar.string(v);
+  }
+}
+
