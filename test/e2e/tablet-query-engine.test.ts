@@ -278,9 +278,13 @@ describe('QueryEngine against a real mariadbd', () => {
     expect((await qe.execute({ sql: 'select @x', options: { reservedId: rid } })).rows).toEqual([['42']]);
     const unpinned = await failure(qe.execute({ sql: 'set @y = 1' }));
     expect(unpinned.code).toBe('FAILED_PRECONDITION');
+    expect((await failure(qe.execute({ sql: "select get_lock('l', 0)" }))).code).toBe('FAILED_PRECONDITION');
+    expect((await qe.execute({ sql: "select get_lock('l', 0)", options: { reservedId: rid } })).rows).toEqual([['1']]);
     const tx = await qe.begin({ reservedId: rid });
     expect(tx).toBe(rid);
     await qe.execute({ sql: "insert into t (id, v) values (4, 'r')", options: { transactionId: tx, reservedId: rid } });
+    const ddl = await failure(qe.execute({ sql: 'create table nope (id int)', options: { transactionId: tx } }));
+    expect(ddl.message).toBe('DDL statement executed inside a transaction');
     expect(await qe.commit(tx)).toBe(rid);
     expect((await qe.execute({ sql: 'select @x', options: { reservedId: rid } })).rows).toEqual([['42']]);
     await qe.release(rid);

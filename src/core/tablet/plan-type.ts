@@ -3,6 +3,7 @@ export const PLAN_TYPES = [
   'Select',
   'SelectLock',
   'SelectNoTable',
+  'SelectLockFunc',
   'Insert',
   'Update',
   'Delete',

@@ -43,8 +43,11 @@ export interface QueryExecutorDeps {
   readonly consolidator: Consolidator<QueryResult>;
 }
 
-/** Plans that only make sense on a connection the client owns. */
-const statefulOnly = new Set(['Set', 'Savepoint', 'Release', 'SRollback', 'LockTables', 'UnlockTables']);
+/**
+ * Plans that only make sense on a connection the client owns: session state or locks would otherwise leak into
+ * a pooled connection (Vitess's gate reserves a connection for them).
+ */
+const statefulOnly = new Set(['Set', 'Savepoint', 'Release', 'SRollback', 'LockTables', 'UnlockTables', 'SelectLockFunc']);
 /** Transaction control goes through begin/commit/rollback, never through execute. */
 const neverExecuted = new Set(['Begin', 'Commit', 'Rollback', 'Use']);
 
@@ -70,6 +73,10 @@ export class QueryExecutor {
       if (connId) {
         const sc = this.d.tx.lock(connId, 'execute');
         try {
+          // DDL commits implicitly in MySQL, which would end the transaction behind the engine's back.
+          if (plan.planType === 'DDL' && sc.inTx) {
+            throw new VtError('FAILED_PRECONDITION', 'DDL statement executed inside a transaction');
+          }
           result = await sc.conn.exec(sql, this.execOpts(timeoutMs, opts.signal));
         } finally {
           this.d.tx.unlock(sc);
@@ -102,7 +109,7 @@ export class QueryExecutor {
     const opts = req.options ?? {};
     const started = Date.now();
     let rows = 0;
-    let failed = true;
+    let failed = false;
     try {
       plan.rules.check(opts.caller);
       const connId = this.checkTarget(plan, opts);
@@ -113,6 +120,9 @@ export class QueryExecutor {
       if (connId) {
         const sc = this.d.tx.lock(connId, 'stream');
         try {
+          if (plan.planType === 'DDL' && sc.inTx) {
+            throw new VtError('FAILED_PRECONDITION', 'DDL statement executed inside a transaction');
+          }
           for await (const ev of sc.conn.stream(sql, streamOpts)) {
             if (ev.kind === 'rows') rows += ev.rows.length;
             yield ev;
@@ -131,8 +141,8 @@ export class QueryExecutor {
           this.d.streamPool.put(conn);
         }
       }
-      failed = false;
     } catch (err) {
+      failed = true;
       const e = err instanceof VtError ? err : VtError.from(err);
       this.d.stats.recordError(e.code);
       throw e;

@@ -14,6 +14,8 @@ export interface StatementInfo {
   readonly locking: boolean;
   /** Offset where ` limit N` can be inserted: after the token before a top-level locking clause, else after the last token. */
   readonly limitInsertAt: number;
+  /** Calls GET_LOCK(): the user-level lock lives on the connection, so it needs a reserved one. */
+  readonly takesUserLock: boolean;
 }
 
 export type StatementKind =
@@ -47,7 +49,7 @@ export interface StatementAnalyzer {
 const names = (ts: readonly TableName[]): string[] => [...new Set(ts.map((t) => t.name))];
 
 function simple(kind: StatementKind, sql: string, tables: string[] = []): StatementInfo {
-  return { kind, tables, hasLimit: false, locking: false, limitInsertAt: sql.length };
+  return { kind, tables, hasLimit: false, locking: false, limitInsertAt: sql.length, takesUserLock: false };
 }
 
 /** The analyzer backed by src/core/sql's `analyze`. */
@@ -66,6 +68,7 @@ function fromSqlInfo(sql: string, s: SqlStatementInfo): StatementInfo {
         hasLimit: s.limit !== undefined,
         locking: s.forUpdate || s.lockInShareMode,
         limitInsertAt: s.limitInsertAt,
+        takesUserLock: s.functions.includes('get_lock'),
       };
     case 'insert':
     case 'replace':

@@ -11,6 +11,8 @@ describe('buildTabletPlan', () => {
     expect(plan('select * from t').planType).toBe('Select');
     expect(plan('select * from t for update').planType).toBe('SelectLock');
     expect(plan('select 1').planType).toBe('SelectNoTable');
+    expect(plan("select get_lock('l', 1)").planType).toBe('SelectLockFunc');
+    expect(plan("select release_lock('l')").planType).toBe('SelectNoTable');
     expect(plan('insert into t values (1)').planType).toBe('Insert');
     expect(plan('alter table t add x int').planType).toBe('DDL');
     expect(plan('set autocommit = 1').planType).toBe('Set');

@@ -46,11 +46,17 @@ const planTypeByKind: Readonly<Record<Exclude<StatementKind, 'select'>, PlanType
 export function buildTabletPlan(sql: string, info: StatementInfo, rules: QueryRules): TabletPlan {
   let planType: PlanType;
   if (info.kind === 'select') {
-    planType = info.locking ? 'SelectLock' : info.tables.length === 0 ? 'SelectNoTable' : 'Select';
+    planType = info.takesUserLock
+      ? 'SelectLockFunc'
+      : info.locking
+        ? 'SelectLock'
+        : info.tables.length === 0
+          ? 'SelectNoTable'
+          : 'Select';
   } else {
     planType = planTypeByKind[info.kind];
   }
-  const isSelect = planType === 'Select' || planType === 'SelectLock' || planType === 'SelectNoTable';
+  const isSelect = planType.startsWith('Select');
   return {
     sql,
     planType,
