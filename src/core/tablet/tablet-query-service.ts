@@ -1,0 +1,176 @@
+import { VtError } from '../errors/index.js';
+import type { CallContext, ServiceImpl } from '../rpc/index.js';
+import type { QueryResult, ResultEvent } from '../sqltypes/index.js';
+import { healthStream } from './health-stream.js';
+import type { QueryEngine, StatefulExecuteResult } from './query-engine.js';
+import type { ExecuteOptions } from './query-executor.js';
+import type {
+  BeginRequest,
+  ExecuteRequest,
+  HealthMessage,
+  QueryService,
+  ReleaseRequest,
+  ReserveRequest,
+  StatefulReply,
+  TransactionReply,
+  TransactionRequest,
+} from './query-service.js';
+import type { StateManager } from './state-manager.js';
+
+type Methods = typeof QueryService.methods;
+
+/** "1.2.3.4:5678" / "[::1]:5678" -> the address part, for query rules on RequestIP. */
+function peerAddress(peer: string): string {
+  const m = /^\[?(.*?)\]?:\d+$/.exec(peer);
+  return m ? m[1]! : peer;
+}
+
+function statefulReply(r: StatefulExecuteResult): StatefulReply {
+  return {
+    transactionId: r.transactionId,
+    reservedId: r.reservedId,
+    ...(r.result ? { result: r.result } : {}),
+    ...(r.error
+      ? { error: { code: r.error.code, message: r.error.message, errno: r.error.errno, sqlState: r.error.sqlState } }
+      : {}),
+  };
+}
+
+/**
+ * The QueryService RPCs of one tablet: each request's target is admitted by the StateManager (identity, type,
+ * serving state; see StateManager.checkTarget), then handed to the QueryEngine with the caller's signal, so a
+ * cancelled or timed-out RPC kills its MySQL query. Commit, Rollback and Release are admitted while not serving
+ * (a draining tablet still finishes or rolls back open transactions if the engine allows it).
+ */
+export class TabletQueryService implements ServiceImpl<Methods> {
+  /** RPC calls by method and failed RPCs by vtrpc code, for /debug/vars (the engine counts per plan type). */
+  private readonly calls = new Map<string, number>();
+  private readonly errors = new Map<string, number>();
+
+  constructor(
+    private readonly state: StateManager,
+    private readonly engine: QueryEngine,
+    private readonly healthIntervalMs: number,
+  ) {}
+
+  Execute(req: ExecuteRequest, ctx: CallContext): Promise<QueryResult> {
+    return this.count('Execute', async () => {
+      this.state.checkTarget(req.target);
+      return this.engine.execute({ sql: req.sql, ...this.bind(req), options: this.options(req, ctx) });
+    });
+  }
+
+  async *StreamExecute(req: ExecuteRequest, ctx: CallContext): AsyncGenerator<ResultEvent> {
+    this.calls.set('StreamExecute', (this.calls.get('StreamExecute') ?? 0) + 1);
+    try {
+      this.state.checkTarget(req.target);
+      yield* this.engine.streamExecute({ sql: req.sql, ...this.bind(req), options: this.options(req, ctx) });
+    } catch (err) {
+      const code = err instanceof VtError ? err.code : 'UNKNOWN';
+      this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+      throw err;
+    }
+  }
+
+  Begin(req: BeginRequest, ctx: CallContext): Promise<{ transactionId: number }> {
+    return this.count('Begin', async () => {
+      this.state.checkTarget(req.target);
+      const transactionId = await this.engine.begin({
+        signal: ctx.signal,
+        ...(req.reservedId ? { reservedId: req.reservedId } : {}),
+      });
+      return { transactionId };
+    });
+  }
+
+  Commit(req: TransactionRequest): Promise<TransactionReply> {
+    return this.count('Commit', async () => {
+      this.state.checkTarget(req.target, { allowNotServing: true });
+      return { reservedId: await this.engine.commit(req.transactionId) };
+    });
+  }
+
+  Rollback(req: TransactionRequest): Promise<TransactionReply> {
+    return this.count('Rollback', async () => {
+      this.state.checkTarget(req.target, { allowNotServing: true });
+      return { reservedId: await this.engine.rollback(req.transactionId) };
+    });
+  }
+
+  BeginExecute(req: ExecuteRequest, ctx: CallContext): Promise<StatefulReply> {
+    return this.count('BeginExecute', async () => {
+      this.state.checkTarget(req.target);
+      return statefulReply(await this.engine.beginExecute({ sql: req.sql, ...this.bind(req), options: this.options(req, ctx) }));
+    });
+  }
+
+  ReserveExecute(req: ReserveRequest, ctx: CallContext): Promise<StatefulReply> {
+    return this.count('ReserveExecute', async () => {
+      this.state.checkTarget(req.target);
+      const r = await this.engine.reserveExecute(req.preQueries ?? [], {
+        sql: req.sql,
+        ...this.bind(req),
+        options: this.options(req, ctx),
+      });
+      return statefulReply(r);
+    });
+  }
+
+  ReserveBeginExecute(req: ReserveRequest, ctx: CallContext): Promise<StatefulReply> {
+    return this.count('ReserveBeginExecute', async () => {
+      this.state.checkTarget(req.target);
+      const r = await this.engine.reserveBeginExecute(req.preQueries ?? [], {
+        sql: req.sql,
+        ...this.bind(req),
+        options: this.options(req, ctx),
+      });
+      return statefulReply(r);
+    });
+  }
+
+  /** Releases the reserved connection (rolling back its transaction), or rolls back a plain transaction. */
+  Release(req: ReleaseRequest): Promise<void> {
+    return this.count('Release', async () => {
+      this.state.checkTarget(req.target, { allowNotServing: true });
+      if (req.reservedId) await this.engine.release(req.reservedId);
+      else if (req.transactionId) await this.engine.rollback(req.transactionId);
+    });
+  }
+
+  StreamHealth(_req: Record<string, never>, ctx: CallContext): AsyncIterable<HealthMessage> {
+    return healthStream(this.state, { intervalMs: this.healthIntervalMs, signal: ctx.signal });
+  }
+
+  /** Calls by method and errors by code since start. */
+  counters(): { calls: Record<string, number>; errors: Record<string, number> } {
+    return { calls: Object.fromEntries(this.calls), errors: Object.fromEntries(this.errors) };
+  }
+
+  private async count<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+    try {
+      return await fn();
+    } catch (err) {
+      const code = err instanceof VtError ? err.code : 'UNKNOWN';
+      this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+      throw err;
+    }
+  }
+
+  private bind(req: ExecuteRequest): { bindVars?: NonNullable<ExecuteRequest['bindVars']> } {
+    return req.bindVars ? { bindVars: req.bindVars } : {};
+  }
+
+  private options(req: ExecuteRequest, ctx: CallContext): ExecuteOptions {
+    const o = req.options ?? {};
+    return {
+      signal: ctx.signal,
+      tabletType: this.state.type,
+      caller: { remoteAddr: peerAddress(ctx.peer), ...(o.callerUser ? { user: o.callerUser } : {}) },
+      ...(o.queryTimeoutMs ? { queryTimeoutMs: o.queryTimeoutMs } : {}),
+      ...(o.skipConsolidator ? { skipConsolidator: true } : {}),
+      ...(req.transactionId ? { transactionId: req.transactionId } : {}),
+      ...(req.reservedId ? { reservedId: req.reservedId } : {}),
+    };
+  }
+}
