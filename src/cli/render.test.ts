@@ -18,9 +18,9 @@ const base: Tablet = {
 
 describe('renderTabletLine', () => {
   it.each([
-    [base, 'zone1-0000000100 commerce 0 primary localhost:15100 localhost:17100 [] 2026-11-26T04:00:00.000Z'],
+    [base, 'zone1-0000000100 commerce 0 primary localhost:15100 localhost:17100 [] 2026-11-26T04:00:00Z'],
     [
-      { ...base, type: 'REPLICA' as const, tags: { z: '1', a: 'b' } },
+      { ...base, type: 'REPLICA' as const, tags: { z: '1', a: 'b' }, primary_term_start_time: null },
       'zone1-0000000100 commerce 0 replica localhost:15100 localhost:17100 [a:b z:1] ',
     ],
     [
@@ -28,8 +28,8 @@ describe('renderTabletLine', () => {
       'zone1-0000000100 commerce 0 primary [::1]:15100 [::1]:17100 [] ',
     ],
     [
-      { ...base, port_map: {}, mysql_port: 0, type: 'SPARE' as const },
-      'zone1-0000000100 commerce 0 spare localhost localhost [] ',
+      { ...base, keyspace: '', shard: '', port_map: {}, mysql_port: 0, type: 'SPARE' as const },
+      'zone1-0000000100 <null> <null> spare localhost:0 localhost:0 [] 2026-11-26T04:00:00Z',
     ],
   ])('%#', (t, want) => {
     expect(renderTabletLine(t)).toBe(want);

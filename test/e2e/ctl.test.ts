@@ -189,7 +189,7 @@ describe('vt ctl on the local store', () => {
       vt('delete-tablets', 'zone1-100'),
     ]);
     expect(listed.stdout).toBe(
-      'zone1-0000000100 commerce 0 primary localhost:15100 localhost:17100 [] 2026-11-26T04:00:00.000Z\n' +
+      'zone1-0000000100 commerce 0 primary localhost:15100 localhost:17100 [] 2026-11-26T04:00:00Z\n' +
         'zone1-0000000101 commerce 0 replica localhost:15101 localhost:17101 [az:a] \n',
     );
     expect((json(one) as { type: string }).type).toBe('REPLICA');
