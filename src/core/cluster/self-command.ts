@@ -1,0 +1,12 @@
+import { isSea } from 'node:sea';
+
+/**
+ * How to run this same executable again: the single binary is just its path; under node (bin/run.js,
+ * bin/dev.js, or a script loaded with --import tsx) it is node, its runtime flags and the entry script.
+ * `vt up` starts tablets and the gate this way, so they run exactly the code (and version) that started them.
+ */
+export function selfCommand(): string[] {
+  if (isSea()) return [process.execPath];
+  const script = process.argv[1];
+  return script === undefined ? [process.execPath] : [process.execPath, ...process.execArgv, script];
+}
