@@ -3,7 +3,8 @@
  *
  * The MysqlServer (fixture handler from protocol-fixture.ts) runs in a child process so that its
  * process.cpuUsage() excludes the client; mysql2 in this process sends `n` (default 20000) sequential
- * commands over one connection for each workload and the child's CPU delta is divided by `n`.
+ * commands over one connection for each workload and the child's CPU delta is divided by `n`. A second run
+ * uses a minimal handler returning prebuilt events, to separate the protocol's cost from the fixture's.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +12,20 @@ import mysql from 'mysql2/promise';
 
 type Msg = { port: number } | { cpu: NodeJS.CpuUsage };
 
-async function serverMain(): Promise<void> {
+async function serverMain(minimal: boolean): Promise<void> {
   const { startFixtureServer } = await import('./protocol-fixture.js');
-  const { port } = await startFixtureServer();
+  const { field } = await import('../../src/core/sqltypes/field.js');
+  const { MysqlType } = await import('../../src/core/sqltypes/mysql-type.js');
+  // The minimal handler answers every query with the same prebuilt events: what remains is protocol cost.
+  const events = [
+    { kind: 'fields', fields: [field('1', MysqlType.LONGLONG)] },
+    { kind: 'rows', rows: [['1']] },
+    { kind: 'ok' },
+  ] as const;
+  const handler = minimal
+    ? { query: () => events, prepare: () => ({ paramCount: 1, columns: [] }), execute: () => events }
+    : undefined;
+  const { port } = await startFixtureServer(handler ? { handler } : {});
   process.send!({ port });
   process.on('message', (m) => {
     if (m === 'cpu') process.send!({ cpu: process.cpuUsage() });
@@ -28,8 +40,9 @@ function request(child: ChildProcess): Promise<NodeJS.CpuUsage> {
   });
 }
 
-async function clientMain(n: number): Promise<void> {
-  const child = fork(fileURLToPath(import.meta.url), ['server'], {
+async function clientMain(n: number, minimal: boolean): Promise<void> {
+  console.log(minimal ? 'minimal handler (static events):' : 'fixture handler:');
+  const child = fork(fileURLToPath(import.meta.url), [minimal ? 'server-minimal' : 'server'], {
     execArgv: ['--import', 'tsx', ...(process.env['BENCH_NODE_ARGS']?.split(' ') ?? [])],
   });
   const port = await new Promise<number>((res) => child.once('message', (m: Msg) => res((m as { port: number }).port)));
@@ -50,6 +63,11 @@ async function clientMain(n: number): Promise<void> {
     const us = (cpu1.user - cpu0.user + cpu1.system - cpu0.system) / n;
     console.log(`${name.padEnd(46)} server CPU ${us.toFixed(1).padStart(6)} µs/op   wall ${wall.toFixed(1)} µs/op`);
   }
+  if (minimal) {
+    await c.end();
+    child.send('exit');
+    return;
+  }
   // Streaming throughput: 200 MB of 100 kB rows.
   const cpu0 = await request(child);
   const t0 = Date.now();
@@ -62,5 +80,10 @@ async function clientMain(n: number): Promise<void> {
   child.send('exit');
 }
 
-if (process.argv[2] === 'server') await serverMain();
-else await clientMain(Number(process.argv[2] ?? 20000));
+if (process.argv[2]?.startsWith('server')) {
+  await serverMain(process.argv[2] === 'server-minimal');
+} else {
+  const n = Number(process.argv[2] ?? 20000);
+  await clientMain(n, false);
+  await clientMain(n, true);
+}

@@ -10,7 +10,13 @@ import type { BoundParam, Handler, ServerConnection } from '../../src/core/proto
 import { MysqlServer, type MysqlServerOptions } from '../../src/core/protocol/mysql-server.js';
 import { field, type Field } from '../../src/core/sqltypes/field.js';
 import { ColumnFlag, MysqlType } from '../../src/core/sqltypes/mysql-type.js';
-import { queryResult, resultEvents, type ResultEvent, type Row } from '../../src/core/sqltypes/result.js';
+import {
+  queryResult,
+  resultEvents,
+  type ResultEvent,
+  type Row,
+  type SqlValue,
+} from '../../src/core/sqltypes/result.js';
 
 /**
  * A small in-memory Handler for protocol tests: it serves fixed tables and echoes, it is not a MySQL mock.
@@ -26,6 +32,7 @@ import { queryResult, resultEvents, type ResultEvent, type Row } from '../../src
  *   crash                   throws a plain Error (-> 1105/HY000)
  *   insert ...              OK: 3 affected rows, insert id 2^53+1, 1 warning, info
  *   begin / commit          sets / clears the connection's inTransaction
+ *   SELECT c FROM sbtestN WHERE id=<n>   sysbench's point select (also prepared, with id=?)
  * Prepared statements: `echo ?, ?...` returns one row with each param as `type:unsigned:value` (Buffers as
  * hex); any other SQL is run like a query (params ignored).
  */
@@ -43,10 +50,12 @@ export function fixtureHandler(events: string[] = []): Handler {
     prepare: (_c, sql) => {
       const paramCount = (sql.match(/\?/g) ?? []).length;
       if (sql.startsWith('error')) throw Err.syntax('You have an error in your SQL syntax');
+      if (SBTEST.test(sql)) return { paramCount, columns: sbtestFields };
       return { paramCount, columns: sql.startsWith('echo') ? [] : [field('id', MysqlType.LONGLONG)] };
     },
     execute: (c, stmt, params) => {
       if (stmt.sql.startsWith('echo')) return echo(params);
+      if (SBTEST.test(stmt.sql)) return sbtestRow(params[0]?.value ?? null);
       return runAll(c, [stmt.sql]);
     },
     resetConnection: (c) => void events.push(`reset ${c.id}`),
@@ -63,6 +72,14 @@ async function* runAll(c: ServerConnection, parts: string[]): AsyncGenerator<Res
       yield* run(c, p.trim());
     }
   }
+}
+
+/** sysbench's oltp_point_select statement, answered with a made-up row for the id. */
+const SBTEST = /^SELECT c FROM sbtest\d+ WHERE id=(\?|\d+)$/i;
+const sbtestFields = [field('c', MysqlType.STRING, { columnLength: 480, table: 'sbtest1', orgTable: 'sbtest1' })];
+
+function* sbtestRow(id: SqlValue): Generator<ResultEvent> {
+  yield* resultEvents(queryResult({ fields: sbtestFields, rows: [[`c-${String(id)}`]] }));
 }
 
 function* echo(params: readonly BoundParam[]): Generator<ResultEvent> {
@@ -157,6 +174,8 @@ function* run(c: ServerConnection, sql: string): Generator<ResultEvent> {
     yield { kind: 'fields', fields: [field('a', MysqlType.LONG)] };
     yield { kind: 'rows', rows: [['1']] };
     throw new VtError('DEADLINE_EXCEEDED', 'Query execution was interrupted', { errno: 1317, sqlState: '70100' });
+  } else if (SBTEST.test(sql)) {
+    yield* sbtestRow(SBTEST.exec(sql)![1]!);
   } else if (lower === 'error') {
     throw Err.noSuchTable('db.nope');
   } else if (lower === 'crash') {

@@ -207,6 +207,30 @@ describe('mariadb CLI', () => {
     expect(r.out.split('\t')[3]).toBe('true');
   });
 
+  it('logs in with caching_sha2_password: full auth over TLS, then the fast path without TLS', async () => {
+    const sha2Port = await start({
+      authServer: AuthServerStatic.fromJson(fixtureUsers, 'caching_sha2_password'),
+      tls: { cert: cert.cert, key: cert.key },
+    });
+    const full = await cli(sha2Port, [
+      '-uu',
+      '-ppw',
+      '--ssl',
+      '--skip-ssl-verify-server-cert',
+      '-N',
+      '-B',
+      '-e',
+      'select whoami',
+    ]);
+    expect(full.err).toBe('');
+    expect(full.out.split('\t').slice(0, 4)).toEqual(['u', 'ud-u', 'NULL', 'true']);
+    const fast = await cli(sha2Port, ['-uu', '-ppw', '--skip-ssl', '-N', '-B', '-e', 'select whoami']);
+    expect(fast.err).toBe('');
+    expect(fast.out.split('\t')[3]).toBe('false');
+    const wrong = await cli(sha2Port, ['-uu', '-pnope', '--skip-ssl', '-e', 'select 1']);
+    expect(wrong.err).toContain('ERROR 1045 (28000)');
+  });
+
   it('reports a wrong password as 1045 (28000)', async () => {
     const r = await cli(port, ['-uu', '-pbad', '--skip-ssl', '-e', 'select 1']);
     expect(r.code).not.toBe(0);
@@ -216,5 +240,47 @@ describe('mariadb CLI', () => {
   it('reports handler errors with errno and SQLSTATE', async () => {
     const r = await cli(port, ['-uu', '-ppw', '--skip-ssl', '-e', 'error']);
     expect(r.err).toContain("ERROR 1146 (42S02) at line 1: Table 'db.nope' doesn't exist");
+  });
+});
+
+describe('sysbench (libmariadb, C client)', () => {
+  let port: number;
+  beforeAll(async () => {
+    port = await start();
+  });
+
+  async function sysbench(psMode: 'auto' | 'disable'): Promise<{ queries: number; errors: number }> {
+    const { stdout } = await run(
+      'sysbench',
+      [
+        'oltp_point_select',
+        '--mysql-host=127.0.0.1',
+        `--mysql-port=${port}`,
+        '--mysql-user=u',
+        '--mysql-password=pw',
+        '--mysql-db=sbtest',
+        '--tables=1',
+        '--table-size=1000',
+        '--threads=2',
+        '--time=1',
+        `--db-ps-mode=${psMode}`,
+        'run',
+      ],
+      { timeout: 30_000 },
+    );
+    const num = (re: RegExp): number => Number(re.exec(stdout)?.[1] ?? NaN);
+    return { queries: num(/queries:\s+(\d+)/), errors: num(/ignored errors:\s+(\d+)/) };
+  }
+
+  it('runs oltp_point_select with server-side prepared statements (binary protocol)', async () => {
+    const r = await sysbench('auto');
+    expect(r.errors).toBe(0);
+    expect(r.queries).toBeGreaterThan(1000);
+  });
+
+  it('runs oltp_point_select with text queries', async () => {
+    const r = await sysbench('disable');
+    expect(r.errors).toBe(0);
+    expect(r.queries).toBeGreaterThan(1000);
   });
 });
