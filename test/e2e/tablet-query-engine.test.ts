@@ -244,6 +244,12 @@ describe('QueryEngine against a real mariadbd', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     await qe.rollback(other);
     expect((await qe.execute({ sql: 'select v from t where id = 1' })).rows).toEqual([['x']]);
+
+    // A statement still running when its transaction times out fails with the same reason.
+    const tx2 = await short.begin();
+    const midStatement = await failure(short.execute({ sql: 'select sleep(3)', options: { transactionId: tx2 } }));
+    expect(midStatement.message).toMatch(new RegExp(`^transaction ${tx2}: ended at \\S+ \\(exceeded timeout: 500ms\\)$`));
+    expect(short.vars().pools.transaction.inUse).toBe(0);
     await short.close();
   });
 

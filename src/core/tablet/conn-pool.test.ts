@@ -12,14 +12,14 @@ class FakeConn implements PoolableConn {
   }
 }
 
-function pool(capacity: number, timeoutMs = 100, failConnect = () => false) {
+function pool(capacity: number, timeoutMs = 100, failConnect = () => false, idleTimeoutMs = 0) {
   let opened = 0;
   const p = new ConnPool<FakeConn>({
     name: 'test',
     capacity,
     timeoutMs,
     timeoutMessage: 'resource pool timed out',
-    idleTimeoutMs: 0,
+    idleTimeoutMs,
     connect: async () => {
       if (failConnect()) throw new VtError('UNAVAILABLE', 'down');
       return new FakeConn(++opened);
@@ -106,6 +106,18 @@ describe('ConnPool', () => {
     ac.abort();
     await expect(aborted).rejects.toBeInstanceOf(VtError);
     p.put(b);
+  });
+
+  it('closes connections idle past the idle timeout', async () => {
+    const { p } = pool(2, 100, () => false, 100);
+    const a = await p.get();
+    const b = await p.get();
+    p.put(a);
+    await sleep(350);
+    expect(a.isClosed).toBe(true);
+    expect(p.stats()).toMatchObject({ open: 1, inUse: 1, idleClosed: 1 });
+    p.put(b);
+    p.close();
   });
 
   it('fails waiters and later gets once closed', async () => {

@@ -78,6 +78,9 @@ export class QueryExecutor {
             throw new VtError('FAILED_PRECONDITION', 'DDL statement executed inside a transaction');
           }
           result = await sc.conn.exec(sql, this.execOpts(timeoutMs, opts.signal));
+        } catch (err) {
+          // Killed by the transaction killer mid-statement: report why, not the lost connection.
+          throw (sc.ended && this.d.tx.endedError(connId)) || err;
         } finally {
           this.d.tx.unlock(sc);
         }

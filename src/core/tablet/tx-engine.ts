@@ -137,14 +137,20 @@ export class TxEngine {
    */
   lock(id: number, purpose: string): StatefulConn {
     const sc = this.active.get(id);
-    if (!sc) {
-      const why = this.ended.get(id);
-      throw new VtError('ABORTED', `transaction ${id}: ${why ?? 'not found'}`, { reason: why ? 'TxEnded' : 'TxNotFound' });
-    }
+    if (!sc) throw this.endedError(id) ?? new VtError('ABORTED', `transaction ${id}: not found`, { reason: 'TxNotFound' });
     if (sc.busy) throw new VtError('ABORTED', `transaction ${id}: in use: cannot ${purpose} concurrently`);
     sc.busy = true;
     sc.conn.lastUsed = Date.now();
     return sc;
+  }
+
+  /**
+   * The error for a statement that failed because its connection was ended under it (killer, shutdown), or
+   * undefined if `id` was not ended.
+   */
+  endedError(id: number): VtError | undefined {
+    const why = this.ended.get(id);
+    return why === undefined ? undefined : new VtError('ABORTED', `transaction ${id}: ${why}`, { reason: 'TxEnded' });
   }
 
   unlock(sc: StatefulConn): void {
