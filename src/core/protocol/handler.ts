@@ -70,7 +70,8 @@ export interface PreparedStatement {
  * One COM_STMT_EXECUTE parameter, as the client sent it. `value` is in the SqlValue text form: integers,
  * floats, decimals as decimal text; DATE 'YYYY-MM-DD', DATETIME/TIMESTAMP 'YYYY-MM-DD HH:MM:SS[.ffffff]',
  * TIME '[-]H:MM:SS[.ffffff]'; VARCHAR/VAR_STRING/STRING/ENUM/SET/JSON/DECIMAL as UTF-8 strings; BLOB
- * types, BIT, GEOMETRY and anything sent with COM_STMT_SEND_LONG_DATA as Buffer; NULL as null.
+ * types, BIT and GEOMETRY as Buffer; NULL as null. COM_STMT_SEND_LONG_DATA chunks are joined and follow the
+ * same rule by type (a string type gives a string, anything else a Buffer).
  */
 export interface BoundParam {
   readonly type: MysqlType;

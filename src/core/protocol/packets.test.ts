@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { VtError } from '../errors/index.js';
 import { field, type Field } from '../sqltypes/field.js';
+import type { ResultEvent } from '../sqltypes/result.js';
 import { ColumnFlag, MysqlType } from '../sqltypes/mysql-type.js';
 import { writeBinaryRow, writeBinaryValue } from './binary-row.js';
 import { Cap } from './constants.js';
@@ -93,6 +94,68 @@ describe('golden packets', () => {
       expect(build((w) => w.lenencInt(Number(v)))).toBe(hex);
       expect(new PacketReader(Buffer.from(hex, 'hex')).lenencInt()).toBe(Number(v));
     }
+  });
+});
+
+describe('ResultWriter', () => {
+  const stream = (evs: ResultEvent[], deprecateEof = true): string[] => {
+    const w = new PacketWriter();
+    w.seq = 1;
+    const rw = new ResultWriter(w, autocommit, deprecateEof, false);
+    for (const e of evs) rw.push(e);
+    rw.finish();
+    const out = w.take();
+    const packets: string[] = [];
+    for (let pos = 0; pos < out.length;) {
+      const len = out.readUIntLE(pos, 3);
+      packets.push(out.toString('hex', pos + 4, pos + 4 + len));
+      pos += 4 + len;
+    }
+    return packets;
+  };
+  const f = field('a', MysqlType.LONG);
+
+  it('an empty stream is one OK; fields without columns are a row-less result', () => {
+    expect(stream([])).toEqual(['00000002000000']);
+    expect(
+      stream([
+        { kind: 'fields', fields: [] },
+        { kind: 'ok', affectedRows: 2 },
+      ]),
+    ).toEqual(['00020002000000']);
+  });
+
+  it('a result set left open is closed; a new fields event closes the previous one with MORE_RESULTS', () => {
+    const p = stream([
+      { kind: 'fields', fields: [f] },
+      { kind: 'rows', rows: [['1']] },
+      { kind: 'fields', fields: [f] },
+    ]);
+    expect(p).toHaveLength(7);
+    expect(p[3]).toBe('fe00000a000000'); // AUTOCOMMIT | MORE_RESULTS_EXISTS
+    expect(p[6]).toBe('fe000002000000');
+  });
+
+  it('classic EOF terminators carry warnings and status', () => {
+    const p = stream(
+      [
+        { kind: 'fields', fields: [f] },
+        { kind: 'ok', warnings: 3, statusFlags: 0x20 },
+      ],
+      false,
+    );
+    expect(p[2]).toBe('fe00000200'); // after the column definitions
+    expect(p[3]).toBe('fe03002200'); // warnings 3, AUTOCOMMIT | NO_INDEX_USED
+  });
+
+  it('handler mistakes throw VtError: rows before fields, wrong row width', () => {
+    expect(() => stream([{ kind: 'rows', rows: [['1']] }])).toThrow(VtError);
+    expect(() =>
+      stream([
+        { kind: 'fields', fields: [f] },
+        { kind: 'rows', rows: [['1', '2']] },
+      ]),
+    ).toThrow(/2 values for 1 fields/);
   });
 });
 

@@ -48,7 +48,8 @@ export class ResultWriter {
           this.hold(EMPTY_OK, true);
           this.writeEnd(true);
         }
-        this.writeFields(ev.fields);
+        // MySQL has no result set without columns: an empty field list means a row-less result (OK).
+        if (ev.fields.length > 0) this.writeFields(ev.fields);
         return;
       case 'ok':
         this.hold(ev, this.fields !== null);
