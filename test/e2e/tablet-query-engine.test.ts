@@ -73,7 +73,9 @@ describe('QueryEngine against a real mariadbd', () => {
     });
     expect(ins.affectedRows).toBe(1);
     const r = await qe.execute({ sql: 'select id, v, b, d, big, null as n from t where id = 1' });
-    expect(r.rows).toEqual([['1', "it's", Buffer.from([0, 1, 255]), '12345678901234.12345', '18446744073709551615', null]]);
+    expect(r.rows).toEqual([
+      ['1', "it's", Buffer.from([0, 1, 255]), '12345678901234.12345', '18446744073709551615', null],
+    ]);
     expect(r.fields.map((f) => [f.name, f.type])).toEqual([
       ['id', MysqlType.LONG],
       ['v', MysqlType.VAR_STRING],
@@ -92,7 +94,7 @@ describe('QueryEngine against a real mariadbd', () => {
 
   it('returns every type as the exact text (or bytes) mysqld sent', async () => {
     const sql =
-      "select 1e20 as dbl, 0.1 + 0.2e0 as dbl2, cast(1.5 as float) as f, 123456789012345678901234567890.5 as dec1, " +
+      'select 1e20 as dbl, 0.1 + 0.2e0 as dbl2, cast(1.5 as float) as f, 123456789012345678901234567890.5 as dec1, ' +
       "-128 as tiny, 18446744073709551615 as ubig, b'101' as bits, st_astext(point(1, 2)) as wkt, point(1, 2) as geom, " +
       "json_object('a', 1) as j, cast('2024-01-02 03:04:05.5' as datetime(1)) as dt, cast('10:00' as time) as tm, " +
       "year(now()) as y, 'ü€' as txt, x'00ff' as bin, null as n";
@@ -160,7 +162,9 @@ describe('QueryEngine against a real mariadbd', () => {
 
     const tx = await qe.begin();
     await qe.execute({ sql: "insert into t (id, v) values (6, 'tx')", options: { transactionId: tx } });
-    const [inTx] = await collectResults(qe.streamExecute({ sql: 'select v from t where id = 6', options: { transactionId: tx } }));
+    const [inTx] = await collectResults(
+      qe.streamExecute({ sql: 'select v from t where id = 6', options: { transactionId: tx } }),
+    );
     expect(inTx!.rows).toEqual([['tx']]);
     await qe.rollback(tx);
 
@@ -173,14 +177,18 @@ describe('QueryEngine against a real mariadbd', () => {
     expect(Date.now() - started).toBeLessThan(3000);
     const root = await mysqld.rootConnection();
     try {
-      const [rows] = await root.query("select id from information_schema.processlist where info like 'select a.id, b.id%'");
+      const [rows] = await root.query(
+        "select id from information_schema.processlist where info like 'select a.id, b.id%'",
+      );
       expect(rows).toEqual([]);
     } finally {
       await root.end();
     }
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
-    const aborted = await failure(collectResults(qe.streamExecute({ sql: 'select sleep(5)', options: { signal: ac.signal } })));
+    const aborted = await failure(
+      collectResults(qe.streamExecute({ sql: 'select sleep(5)', options: { signal: ac.signal } })),
+    );
     expect(aborted.errno).toBe(1317);
     expect(qe.vars().pools.stream.inUse).toBe(0);
     const [again] = await collectResults(qe.streamExecute({ sql: 'select 3' }));
@@ -198,7 +206,9 @@ describe('QueryEngine against a real mariadbd', () => {
     expect(elapsed).toBeLessThan(1500);
     const root = await mysqld.rootConnection();
     try {
-      const [rows] = await root.query("select id from information_schema.processlist where info like 'select sleep(5)%'");
+      const [rows] = await root.query(
+        "select id from information_schema.processlist where info like 'select sleep(5)%'",
+      );
       expect(rows).toEqual([]);
     } finally {
       await root.end();
@@ -248,7 +258,9 @@ describe('QueryEngine against a real mariadbd', () => {
     // A statement still running when its transaction times out fails with the same reason.
     const tx2 = await short.begin();
     const midStatement = await failure(short.execute({ sql: 'select sleep(3)', options: { transactionId: tx2 } }));
-    expect(midStatement.message).toMatch(new RegExp(`^transaction ${tx2}: ended at \\S+ \\(exceeded timeout: 500ms\\)$`));
+    expect(midStatement.message).toMatch(
+      new RegExp(`^transaction ${tx2}: ended at \\S+ \\(exceeded timeout: 500ms\\)$`),
+    );
     expect(short.vars().pools.transaction.inUse).toBe(0);
     await short.close();
   });

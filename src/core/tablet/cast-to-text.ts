@@ -26,7 +26,19 @@ interface CastField {
 }
 
 /** mysql2 would turn these into JS numbers (losing MySQL's exact text), objects or parsed JSON. */
-const asText = new Set(['TINY', 'SHORT', 'LONG', 'INT24', 'LONGLONG', 'YEAR', 'FLOAT', 'DOUBLE', 'DECIMAL', 'NEWDECIMAL', 'JSON']);
+const asText = new Set([
+  'TINY',
+  'SHORT',
+  'LONG',
+  'INT24',
+  'LONGLONG',
+  'YEAR',
+  'FLOAT',
+  'DOUBLE',
+  'DECIMAL',
+  'NEWDECIMAL',
+  'JSON',
+]);
 
 /**
  * mysql2 `typeCast` that keeps every value as vt's SqlValue: numbers, decimals, dates and times as the exact text

@@ -110,7 +110,8 @@ export class ConnPool<C extends PoolableConn> {
 
   /** Returns a connection; a closed one (killed, server gone) is dropped and its slot freed. */
   put(conn: C): void {
-    if (!this.lent.delete(conn)) throw new VtError('INTERNAL', `${this.o.name} pool: put of a connection it did not lend`);
+    if (!this.lent.delete(conn))
+      throw new VtError('INTERNAL', `${this.o.name} pool: put of a connection it did not lend`);
     this.inUse--;
     if (this.closed || conn.isClosed) {
       conn.close();
@@ -212,7 +213,11 @@ export class ConnPool<C extends PoolableConn> {
       };
       const onAbort = (): void => {
         done();
-        reject(opts.signal?.reason instanceof VtError ? opts.signal.reason : Err.interrupted('Query execution was interrupted: context canceled while waiting for a connection'));
+        reject(
+          opts.signal?.reason instanceof VtError
+            ? opts.signal.reason
+            : Err.interrupted('Query execution was interrupted: context canceled while waiting for a connection'),
+        );
       };
       const timer =
         timeoutMs > 0

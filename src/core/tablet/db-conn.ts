@@ -1,6 +1,13 @@
 import mysql from 'mysql2';
 import { Err, VtError } from '../errors/index.js';
-import { queryResult, type Field, type QueryResult, type ResultEvent, type Row, type SqlValue } from '../sqltypes/index.js';
+import {
+  queryResult,
+  type Field,
+  type QueryResult,
+  type ResultEvent,
+  type Row,
+  type SqlValue,
+} from '../sqltypes/index.js';
 import { isConnectionError, mysqlError } from './mysql-error.js';
 import { castToText, toField, type Mysql2Column } from './cast-to-text.js';
 
@@ -72,7 +79,9 @@ export class DbConn {
   static connect(params: ConnParams): Promise<DbConn> {
     return new Promise((resolve, reject) => {
       const conn = mysql.createConnection({
-        ...(params.socketPath ? { socketPath: params.socketPath } : { host: params.host ?? '127.0.0.1', port: params.port ?? 3306 }),
+        ...(params.socketPath
+          ? { socketPath: params.socketPath }
+          : { host: params.host ?? '127.0.0.1', port: params.port ?? 3306 }),
         user: params.user,
         password: params.password ?? '',
         ...(params.database ? { database: params.database } : {}),
@@ -268,7 +277,10 @@ export class DbConn {
       else this.close();
       grace = setTimeout(() => this.close(), KILL_GRACE_MS);
     };
-    const timer = opts.timeoutMs && opts.timeoutMs > 0 ? setTimeout(() => kill('context deadline exceeded'), opts.timeoutMs) : undefined;
+    const timer =
+      opts.timeoutMs && opts.timeoutMs > 0
+        ? setTimeout(() => kill('context deadline exceeded'), opts.timeoutMs)
+        : undefined;
     const onAbort = (): void => kill('context canceled');
     if (opts.signal) {
       if (opts.signal.aborted) onAbort();

@@ -93,9 +93,7 @@ export function mysqlError(err: unknown, what = 'mysqld'): VtError {
     const refused = e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'ETIMEDOUT';
     return new VtError(
       'UNAVAILABLE',
-      refused
-        ? `Can't connect to ${what}: ${e.message}`
-        : `${what} has gone away: ${e.message}`,
+      refused ? `Can't connect to ${what}: ${e.message}` : `${what} has gone away: ${e.message}`,
       { errno: refused ? CR_CONNECTION_ERROR : CR_SERVER_GONE_ERROR, sqlState: 'HY000', cause: err },
     );
   }

@@ -39,7 +39,11 @@ export interface StatefulExecuteResult {
 export interface QueryEngineVars {
   readonly serving: boolean;
   readonly stats: TabletStatsSnapshot;
-  readonly pools: { readonly query: ConnPoolStats; readonly stream: ConnPoolStats; readonly transaction: ConnPoolStats };
+  readonly pools: {
+    readonly query: ConnPoolStats;
+    readonly stream: ConnPoolStats;
+    readonly transaction: ConnPoolStats;
+  };
   readonly openTransactions: number;
   readonly reservedConnections: number;
   readonly planCache: ReturnType<PlanCache['stats']>;
@@ -93,7 +97,10 @@ export class QueryEngine {
       idleTimeoutMs: c.idleTimeoutMs,
       txPoolTimeoutMs: c.txPoolTimeoutMs,
     });
-    this.consolidator = new Consolidator<QueryResult>({ freeze: freezeResult, onJoin: () => this.stats.consolidations++ });
+    this.consolidator = new Consolidator<QueryResult>({
+      freeze: freezeResult,
+      onJoin: () => this.stats.consolidations++,
+    });
     this.executor = new QueryExecutor({
       config: c,
       queryPool: this.queryPool,
@@ -189,7 +196,10 @@ export class QueryEngine {
   beginExecute(req: ExecuteRequest): Promise<StatefulExecuteResult> {
     return this.track(async () => {
       const o = req.options ?? {};
-      const transactionId = await this.tx.begin({ ...(o.reservedId ? { reservedId: o.reservedId } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      const transactionId = await this.tx.begin({
+        ...(o.reservedId ? { reservedId: o.reservedId } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
       return this.runIn(req, transactionId, o.reservedId ?? 0);
     });
   }
@@ -212,7 +222,10 @@ export class QueryEngine {
   reserveExecute(settings: readonly string[], req: ExecuteRequest): Promise<StatefulExecuteResult> {
     return this.track(async () => {
       const o = req.options ?? {};
-      const reservedId = await this.tx.reserve(settings, { ...(o.transactionId ? { transactionId: o.transactionId } : {}), ...(o.signal ? { signal: o.signal } : {}) });
+      const reservedId = await this.tx.reserve(settings, {
+        ...(o.transactionId ? { transactionId: o.transactionId } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
       return this.runIn(req, o.transactionId ?? 0, reservedId);
     });
   }

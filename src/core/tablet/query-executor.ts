@@ -47,7 +47,15 @@ export interface QueryExecutorDeps {
  * Plans that only make sense on a connection the client owns: session state or locks would otherwise leak into
  * a pooled connection (Vitess's gate reserves a connection for them).
  */
-const statefulOnly = new Set(['Set', 'Savepoint', 'Release', 'SRollback', 'LockTables', 'UnlockTables', 'SelectLockFunc']);
+const statefulOnly = new Set([
+  'Set',
+  'Savepoint',
+  'Release',
+  'SRollback',
+  'LockTables',
+  'UnlockTables',
+  'SelectLockFunc',
+]);
 /** Transaction control goes through begin/commit/rollback, never through execute. */
 const neverExecuted = new Set(['Begin', 'Commit', 'Rollback', 'Use']);
 
@@ -158,14 +166,23 @@ export class QueryExecutor {
   private checkTarget(plan: TabletPlan, opts: ExecuteOptions): number {
     const { transactionId: tx = 0, reservedId: rs = 0 } = opts;
     if (tx && rs && tx !== rs) {
-      throw new VtError('INVALID_ARGUMENT', `transaction id ${tx} and reserved id ${rs} must be equal when both are set`);
+      throw new VtError(
+        'INVALID_ARGUMENT',
+        `transaction id ${tx} and reserved id ${rs} must be equal when both are set`,
+      );
     }
     if (neverExecuted.has(plan.planType)) {
-      throw new VtError('INVALID_ARGUMENT', `${plan.planType} statements are not executed as queries: use the Begin/Commit/Rollback calls and the tablet's keyspace`);
+      throw new VtError(
+        'INVALID_ARGUMENT',
+        `${plan.planType} statements are not executed as queries: use the Begin/Commit/Rollback calls and the tablet's keyspace`,
+      );
     }
     const connId = tx || rs;
     if (!connId && statefulOnly.has(plan.planType)) {
-      throw new VtError('FAILED_PRECONDITION', `${plan.planType} is only allowed in a transaction or on a reserved connection: ${plan.sql}`);
+      throw new VtError(
+        'FAILED_PRECONDITION',
+        `${plan.planType} is only allowed in a transaction or on a reserved connection: ${plan.sql}`,
+      );
     }
     return connId;
   }
@@ -173,7 +190,9 @@ export class QueryExecutor {
   private consolidate(opts: ExecuteOptions): boolean {
     if (opts.skipConsolidator) return false;
     const mode = this.d.config.consolidator;
-    return mode === 'enable' || (mode === 'notOnPrimary' && opts.tabletType !== undefined && opts.tabletType !== 'primary');
+    return (
+      mode === 'enable' || (mode === 'notOnPrimary' && opts.tabletType !== undefined && opts.tabletType !== 'primary')
+    );
   }
 
   private timeoutFor(opts: ExecuteOptions): number {
@@ -192,7 +211,12 @@ export class QueryExecutor {
   }
 
   /** Runs on a pooled connection; the pool wait counts against the query timeout (when no pool timeout is set). */
-  private async onPool(pool: ConnPool<DbConn>, sql: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<QueryResult> {
+  private async onPool(
+    pool: ConnPool<DbConn>,
+    sql: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<QueryResult> {
     const started = Date.now();
     const waitMs = this.d.config.queryPoolTimeoutMs > 0 ? this.d.config.queryPoolTimeoutMs : timeoutMs;
     const conn: DbConn = await pool.get(this.getOpts(waitMs, signal));

@@ -4,12 +4,23 @@ import { QueryRules } from './query-rules.js';
 
 const rulesJson = JSON.stringify([
   { Name: 'allow_admin', Description: 'admins may', User: 'admin', Action: 'CONTINUE' },
-  { Name: 'no_secret', Description: 'secret tables are off limits', TableNames: ['secret', 'hidden_*'], Action: 'FAIL' },
+  {
+    Name: 'no_secret',
+    Description: 'secret tables are off limits',
+    TableNames: ['secret', 'hidden_*'],
+    Action: 'FAIL',
+  },
   { Name: 'no_scan', Description: 'no full scans of big', Query: 'select \\* from big', Plans: ['Select'] },
   { Name: 'retry_ddl', Description: 'ddl paused', Plans: ['DDL'], Action: 'FAIL_RETRY' },
 ]);
 
-function deny(rules: QueryRules, sql: string, plan: Parameters<QueryRules['filter']>[1], tables: string[], user?: string): VtError | undefined {
+function deny(
+  rules: QueryRules,
+  sql: string,
+  plan: Parameters<QueryRules['filter']>[1],
+  tables: string[],
+  user?: string,
+): VtError | undefined {
   try {
     rules.filter(sql, plan, tables).check(user === undefined ? {} : { user });
     return undefined;

@@ -95,11 +95,24 @@ export class QueryRules {
   }
 }
 
-const knownKeys = new Set(['Name', 'Description', 'Query', 'Plans', 'TableNames', 'RequestIP', 'User', 'Action', 'BindVarConds', 'LeadingComment', 'TrailingComment']);
+const knownKeys = new Set([
+  'Name',
+  'Description',
+  'Query',
+  'Plans',
+  'TableNames',
+  'RequestIP',
+  'User',
+  'Action',
+  'BindVarConds',
+  'LeadingComment',
+  'TrailingComment',
+]);
 
 function parseRule(raw: unknown, index: number): QueryRule {
   const where = `query rules: rule #${index + 1}`;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new VtError('INVALID_ARGUMENT', `${where}: expected an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new VtError('INVALID_ARGUMENT', `${where}: expected an object`);
   const r = raw as Record<string, unknown>;
   for (const k of Object.keys(r)) {
     if (!knownKeys.has(k)) throw new VtError('INVALID_ARGUMENT', `${where}: unknown field ${k}`);
@@ -156,6 +169,9 @@ function parseRule(raw: unknown, index: number): QueryRule {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const body = glob
+    .split('*')
+    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return new RegExp(`^${body}$`, 'i');
 }

@@ -54,7 +54,10 @@ describe('sqlStatementAnalyzer', () => {
       ['select * from t for update', 'select * from t limit 10001 for update'],
       ['select * from t where a = 1 lock in share mode', 'select * from t where a = 1 limit 10001 lock in share mode'],
       ['select * from t for share', 'select * from t limit 10001 for share'],
-      ['select a from t where b in (select c from u for update) -- x', 'select a from t where b in (select c from u for update) limit 10001 -- x'],
+      [
+        'select a from t where b in (select c from u for update) -- x',
+        'select a from t where b in (select c from u for update) limit 10001 -- x',
+      ],
     ];
     for (const [sql, want] of cases) {
       const info = a(sql);

@@ -105,6 +105,9 @@ function fromSqlInfo(sql: string, s: SqlStatementInfo): StatementInfo {
     case 'comment_only':
       return simple('other_admin', sql);
     case 'other':
-      return simple(s.keyword === 'DESCRIBE' || s.keyword === 'DESC' || s.keyword === 'EXPLAIN' ? 'other_read' : 'other_admin', sql);
+      return simple(
+        s.keyword === 'DESCRIBE' || s.keyword === 'DESC' || s.keyword === 'EXPLAIN' ? 'other_read' : 'other_admin',
+        sql,
+      );
   }
 }

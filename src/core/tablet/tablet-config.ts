@@ -69,7 +69,13 @@ export const defaultTabletConfig: TabletConfig = {
 /** Defaults overridden by `overrides`; rejects nonsensical values with INVALID_ARGUMENT. */
 export function tabletConfig(overrides: Partial<TabletConfig> = {}): TabletConfig {
   const c: TabletConfig = { ...defaultTabletConfig, ...overrides };
-  const positive: (keyof TabletConfig)[] = ['poolSize', 'streamPoolSize', 'txPoolSize', 'maxResultSize', 'planCacheSize'];
+  const positive: (keyof TabletConfig)[] = [
+    'poolSize',
+    'streamPoolSize',
+    'txPoolSize',
+    'maxResultSize',
+    'planCacheSize',
+  ];
   for (const k of positive) {
     const v = c[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {

@@ -4,7 +4,8 @@ import { QueryRules } from './query-rules.js';
 import { sqlStatementAnalyzer } from './statement-classifier.js';
 import { buildTabletPlan, withRowCap } from './tablet-plan.js';
 
-const plan = (sql: string, rules = QueryRules.empty()) => buildTabletPlan(sql, sqlStatementAnalyzer.analyze(sql), rules);
+const plan = (sql: string, rules = QueryRules.empty()) =>
+  buildTabletPlan(sql, sqlStatementAnalyzer.analyze(sql), rules);
 
 describe('buildTabletPlan', () => {
   it('assigns Vitess plan types', () => {
@@ -32,7 +33,9 @@ describe('buildTabletPlan', () => {
   });
 
   it('keeps only the rules that can match the statement', () => {
-    const rules = QueryRules.parse('[{"Description": "d1", "TableNames": ["t"]}, {"Description": "d2", "Plans": ["DDL"]}]');
+    const rules = QueryRules.parse(
+      '[{"Description": "d1", "TableNames": ["t"]}, {"Description": "d2", "Plans": ["DDL"]}]',
+    );
     expect(plan('select * from t', rules).rules.size).toBe(1);
     expect(plan('select * from u', rules).rules.size).toBe(0);
   });

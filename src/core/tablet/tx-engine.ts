@@ -87,7 +87,10 @@ export class TxEngine {
         this.unlock(sc);
       }
     }
-    const conn = await this.o.pool.get({ timeoutMs: this.o.txPoolTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const conn = await this.o.pool.get({
+      timeoutMs: this.o.txPoolTimeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     try {
       await conn.exec('begin');
     } catch (err) {
@@ -104,7 +107,10 @@ export class TxEngine {
    * Pins a connection and applies `settings` (SET statements) to it; returns the reserved id. With
    * `transactionId`, the transaction's own connection becomes reserved too and keeps that id.
    */
-  async reserve(settings: readonly string[], opts: { transactionId?: number; signal?: AbortSignal } = {}): Promise<number> {
+  async reserve(
+    settings: readonly string[],
+    opts: { transactionId?: number; signal?: AbortSignal } = {},
+  ): Promise<number> {
     if (opts.transactionId) {
       const sc = this.lock(opts.transactionId, 'reserve');
       try {
@@ -117,7 +123,10 @@ export class TxEngine {
         this.unlock(sc);
       }
     }
-    const conn = await this.o.pool.get({ timeoutMs: this.o.txPoolTimeoutMs, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const conn = await this.o.pool.get({
+      timeoutMs: this.o.txPoolTimeoutMs,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
     try {
       for (const s of settings) await conn.exec(s);
     } catch (err) {
@@ -137,7 +146,8 @@ export class TxEngine {
    */
   lock(id: number, purpose: string): StatefulConn {
     const sc = this.active.get(id);
-    if (!sc) throw this.endedError(id) ?? new VtError('ABORTED', `transaction ${id}: not found`, { reason: 'TxNotFound' });
+    if (!sc)
+      throw this.endedError(id) ?? new VtError('ABORTED', `transaction ${id}: not found`, { reason: 'TxNotFound' });
     if (sc.busy) throw new VtError('ABORTED', `transaction ${id}: in use: cannot ${purpose} concurrently`);
     sc.busy = true;
     sc.conn.lastUsed = Date.now();
@@ -218,7 +228,16 @@ export class TxEngine {
 
   private register(conn: DbConn): StatefulConn {
     const id = ++this.nextId;
-    const sc: StatefulConn = { id, conn, inTx: false, reserved: false, txStartedAt: Date.now(), settings: [], busy: false, ended: false };
+    const sc: StatefulConn = {
+      id,
+      conn,
+      inTx: false,
+      reserved: false,
+      txStartedAt: Date.now(),
+      settings: [],
+      busy: false,
+      ended: false,
+    };
     this.active.set(id, sc);
     return sc;
   }
@@ -255,7 +274,13 @@ export class TxEngine {
         this.o.stats.txKilled++;
         this.o.logger.warn({ id: sc.id, ageMs: now - sc.txStartedAt }, 'killing transaction: exceeded timeout');
         void this.kill(sc, `exceeded timeout: ${formatDuration(this.o.txTimeoutMs)}`);
-      } else if (!sc.inTx && sc.reserved && !sc.busy && this.o.idleTimeoutMs > 0 && now - sc.conn.lastUsed > this.o.idleTimeoutMs) {
+      } else if (
+        !sc.inTx &&
+        sc.reserved &&
+        !sc.busy &&
+        this.o.idleTimeoutMs > 0 &&
+        now - sc.conn.lastUsed > this.o.idleTimeoutMs
+      ) {
         this.o.stats.reservedKilled++;
         void this.kill(sc, `exceeded idle timeout: ${formatDuration(this.o.idleTimeoutMs)}`);
       }
