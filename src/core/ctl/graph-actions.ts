@@ -66,15 +66,19 @@ export async function buildCurrentSrvVSchema(ts: TopoServer): Promise<SrvVSchema
   return buildSrvVSchema(vschemas, await ts.getRoutingRules());
 }
 
-/** Writes the SrvVSchema into each given cell (default: all registered cells). */
+/**
+ * Writes the SrvVSchema into each given cell (default: all registered cells). Safe against concurrent
+ * rebuilds (see TopoServer.rebuildSrvVSchema): the last write always reflects the latest inputs.
+ */
 export async function rebuildVSchemaGraph(
   ts: TopoServer,
   opts: { cells?: readonly string[] } = {},
 ): Promise<{ cells: string[]; srvVSchema: SrvVSchema }> {
   const cells = await resolveCells(ts, opts.cells);
-  const srv = await buildCurrentSrvVSchema(ts);
-  for (const cell of cells) await ts.updateSrvVSchema(cell, srv);
-  return { cells, srvVSchema: srv };
+  if (cells.length === 0) return { cells, srvVSchema: await buildCurrentSrvVSchema(ts) };
+  let srv: SrvVSchema | undefined;
+  for (const cell of cells) srv = await ts.rebuildSrvVSchema(cell, () => buildCurrentSrvVSchema(ts));
+  return { cells, srvVSchema: srv! };
 }
 
 /** The keyspace's SrvKeyspace per cell (default: all registered cells); cells without one are omitted. */

@@ -206,6 +206,24 @@ describe('TopoServer on MemoryTopo', () => {
     expect((await ts.getSrvVSchema('zone1')).routing_rules).toEqual(rr);
   });
 
+  it('rebuildSrvVSchema retries when a concurrent rebuild wrote in between, so newer inputs win', async () => {
+    const v1 = { keyspaces: { a: {} }, routing_rules: { rules: [] } };
+    const v2 = { keyspaces: { a: {}, b: {} }, routing_rules: { rules: [] } };
+    let builds = 0;
+    const written = await ts.rebuildSrvVSchema('zone1', async () => {
+      builds++;
+      if (builds === 1) {
+        // A concurrent rebuild with newer inputs (keyspace b) completes while this one is building.
+        await ts.rebuildSrvVSchema('zone1', async () => v2);
+        return v1;
+      }
+      return v2;
+    });
+    expect(builds).toBe(2);
+    expect(written).toEqual(v2);
+    expect(await ts.getSrvVSchema('zone1')).toEqual(v2);
+  });
+
   it('watches SrvVSchema with decoded values', async () => {
     await ts.updateSrvVSchema('zone1', { keyspaces: {}, routing_rules: { rules: [] } });
     const ac = new AbortController();
