@@ -99,5 +99,11 @@ export function tabletConfig(overrides: Partial<TabletConfig> = {}): TabletConfi
       throw new VtError('INVALID_ARGUMENT', `tablet config: ${k} must be >= 0, got ${String(v)}`);
     }
   }
+  if (!['enable', 'disable', 'notOnPrimary'].includes(c.consolidator)) {
+    throw new VtError(
+      'INVALID_ARGUMENT',
+      `tablet config: consolidator must be enable, disable or notOnPrimary, got ${String(c.consolidator)}`,
+    );
+  }
   return c;
 }
