@@ -119,13 +119,15 @@ export default class Tablet extends Command {
         process.on('SIGINT', () => shutdown('SIGINT'));
       });
       await s.start();
+      const h = s.state.health();
       process.stderr.write(
-        `tablet ${s.alias} (${flags['init-keyspace']}/${flags['init-shard']} ${s.state.type}) serving: rpc ${s.rpcPort}, http ${s.httpPort}\n`,
+        `tablet ${s.alias} (${flags['init-keyspace']}/${flags['init-shard']} ${h.tabletType}) started: rpc ${s.rpcPort}, http ${s.httpPort}` +
+          `${h.serving ? ', SERVING' : `, NOT_SERVING (${h.lastError})`}\n`,
       );
       await done;
     } catch (e) {
       const err = VtError.from(e);
-      logger?.error({ err: err.message }, 'tablet: failed');
+      if (flags['log-file']) logger?.error({ err: err.message }, 'tablet: failed');
       await server?.stop().catch(() => undefined);
       process.stderr.write(`Error: ${oneLine(err.message) || err.code}\n`);
       this.exit(1);

@@ -321,4 +321,34 @@ describe('vt tablet', () => {
     expect(usPerQuery).toBeGreaterThan(0);
     expect(usPerQuery).toBeLessThan(5000);
   }, 60_000);
+
+  it('answers the tablet verbs on the command line', async () => {
+    const [ping, schema, status, apply] = await Promise.all([
+      cluster.vt('ctl', 'PingTablet', cluster.tablets[2]!.alias),
+      cluster.vt('ctl', 'get-schema', cluster.tablets[0]!.alias, '--tables', 'u', '--json'),
+      cluster.vt('ctl', 'get-full-status', cluster.tablets[1]!.alias),
+      cluster.vt('ctl', 'apply-schema', 'test_ks', '--sql', 'create table w (id int primary key)'),
+    ]);
+    expect(ping.code, ping.stderr).toBe(0);
+    expect(ping.stdout).toMatch(/^zone1-0000000102: ok \([\d.]+ ms\)/);
+    expect(schema.code, schema.stderr).toBe(0);
+    expect(JSON.parse(schema.stdout).tableDefinitions.map((t: { name: string }) => t.name)).toEqual(['u']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ serverId: 101, tabletType: 'rdonly', readOnly: true });
+    expect(apply.code, apply.stderr).toBe(0);
+    expect(apply.stdout.trim()).toBe(`test_ks/0 (${cluster.tablets[0]!.alias}): ok, changed: w`);
+    const bad = await cluster.vt('ctl', 'apply-schema', 'test_ks', '--sql', 'create table w (id int primary key)');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^Error: apply-schema failed on 1 of 1 shard\(s\): test_ks\/0: tablet zone1-0000000100 .*Table 'w' already exists\n$/);
+  }, 60_000);
+
+  it('drains on SIGTERM (exit 0) and comes back as the primary after a restart', async () => {
+    const code = await cluster.restartProcess(0);
+    expect(code).toBe(0);
+    const rec = await cluster.topo.getTablet({ cell: 'zone1', uid: 100 });
+    expect(rec.type).toBe('PRIMARY');
+    expect(rec.port_map.grpc).toBe(cluster.tablets[0]!.rpcPort);
+    const ins = await cluster.query(0).Execute({ target: cluster.target('primary'), sql: "insert into t (id, v) values (5, 'five')" });
+    expect(Number(ins.affectedRows)).toBe(1);
+  }, 60_000);
 });

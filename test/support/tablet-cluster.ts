@@ -68,6 +68,8 @@ export interface VtRun {
 export class TabletCluster {
   readonly clients: RpcClient[] = [];
 
+  private readonly processFlags = new Map<number, readonly string[]>();
+
   private constructor(
     readonly dataRoot: string,
     readonly topoRoot: string,
@@ -168,6 +170,18 @@ export class TabletCluster {
     return TabletManagerService.client(this.client(i));
   }
 
+  /**
+   * Restarts process tablet `i` with the same flags: SIGTERM (resolves its exit code), then a new process.
+   * The cluster's entry for it is replaced (new pid and ports).
+   */
+  async restartProcess(i: number): Promise<number | null> {
+    const t = this.tablets[i]!;
+    if (!t.proc) throw new Error(`tablet ${i} is not a process tablet`);
+    const code = await stopProcess(t.proc);
+    this.tablets[i] = await this.startProcess(i, t.mysqld, t.alias.slice(0, t.alias.lastIndexOf('-')), this.processFlags.get(i) ?? []);
+    return code;
+  }
+
   async stop(): Promise<void> {
     for (const c of this.clients) c.close();
     await Promise.allSettled(
@@ -211,6 +225,7 @@ export class TabletCluster {
   }
 
   private startProcess(index: number, m: Mysqld, cell: string, extra: readonly string[]): Promise<ClusterTablet> {
+    this.processFlags.set(index, extra);
     const logFile = path.join(this.dataRoot, `tablet-${m.uid}.log`);
     const args = [
       devEntry,
@@ -253,7 +268,7 @@ export class TabletCluster {
       }, 60_000);
       proc.stderr!.on('data', (d: Buffer) => {
         stderr += d.toString();
-        const match = /serving: rpc (\d+), http (\d+)/.exec(stderr);
+        const match = /started: rpc (\d+), http (\d+)/.exec(stderr);
         if (match) {
           clearTimeout(timer);
           resolve({

@@ -76,6 +76,7 @@ export class TabletServer {
   private published: { type: TabletType; term: string | null } | undefined;
   private publishing: Promise<void> = Promise.resolve();
   private dbCreated = false;
+  private registered = false;
   private mysqlSetup: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -165,8 +166,8 @@ export class TabletServer {
     this.boundHttpPort = await this.http.listen(this.o.httpPort, host);
     await this.register(shardRecord.key_range);
     this.o.env.logger.info(
-      { tablet: this.aliasText, keyspace, shard, type: this.state.type, grpc: this.boundRpcPort, http: this.boundHttpPort },
-      'tablet: serving',
+      { keyspace, shard, type: this.state.type, serving: this.state.serving, grpc: this.boundRpcPort, http: this.boundHttpPort },
+      'tablet: started',
     );
   }
 
@@ -224,6 +225,11 @@ export class TabletServer {
     try {
       await this.o.topo.createTablet(fresh);
     } catch (err) {
+      if (isReason(err, 'NoNode') && (err as VtError).message.startsWith('cell ')) {
+        throw Err.failedPrecondition(
+          `cannot register tablet ${this.aliasText}: ${(err as VtError).message} (create it first: vt ctl add-cell-info ${this.o.alias.cell} ...)`,
+        );
+      }
       if (!(err instanceof VtError && err.code === 'ALREADY_EXISTS')) throw err;
       await this.o.topo.updateTabletFields(this.o.alias, (old) => {
         if (old.keyspace !== this.o.keyspace || old.shard !== this.o.shard) {
@@ -235,11 +241,12 @@ export class TabletServer {
       });
     }
     this.published = { type: this.state.type, term: this.state.primaryTermStartTime };
+    this.registered = true;
   }
 
   /** Writes type and primary term to the record; writes are chained so the last state wins. */
   private publish(): Promise<void> {
-    if (this.boundRpcPort === 0) return this.publishing; // not registered yet; register() writes the state
+    if (!this.registered) return this.publishing; // register() writes the state it finds
     const next = this.publishing.then(async () => {
       const type = this.state.type;
       const term = this.state.primaryTermStartTime;
