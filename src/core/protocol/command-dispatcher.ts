@@ -15,7 +15,15 @@ interface StmtEntry {
   /** Parameter types of the last execute that bound them (reused when new-params-bound is 0). */
   types: readonly ParamType[] | undefined;
   readonly longData: Map<number, Buffer[]>;
+  longDataBytes: number;
+  /** Long data went over max_allowed_packet: the next execute fails with this, as in MySQL. */
+  longDataError: VtError | undefined;
 }
+
+/** MySQL's default max_prepared_stmt_count, applied per connection: statements cost memory. */
+const MAX_STATEMENTS = 16382;
+
+const ER_MAX_PREPARED_STMT_COUNT_REACHED = 1461;
 
 /** MariaDB's "the statement just prepared" id for pipelined PREPARE + EXECUTE. */
 const LAST_PREPARED = 0xffffffff;
@@ -108,11 +116,21 @@ export class CommandDispatcher {
         const param = r.u16();
         const e = this.stmts.get(id);
         // No reply is ever sent; data for an unknown statement or parameter is dropped, as MySQL does.
-        if (e !== undefined && param < e.stmt.paramCount) {
-          const chunks = e.longData.get(param);
-          const data = Buffer.from(r.rest());
-          if (chunks === undefined) e.longData.set(param, [data]);
-          else chunks.push(data);
+        if (e !== undefined && param < e.stmt.paramCount && e.longDataError === undefined) {
+          const data = r.rest();
+          e.longDataBytes += data.length;
+          if (e.longDataBytes > conn.config.maxAllowedPacket) {
+            e.longData.clear();
+            e.longDataError = new VtError(
+              'RESOURCE_EXHAUSTED',
+              "Parameter of prepared statement which is set through mysql_send_long_data() is longer than 'max_allowed_packet' bytes",
+              { errno: ErrNo.ER_NET_PACKET_TOO_LARGE, sqlState: 'HY000' },
+            );
+          } else {
+            const chunks = e.longData.get(param);
+            if (chunks === undefined) e.longData.set(param, [Buffer.from(data)]);
+            else chunks.push(Buffer.from(data));
+          }
         }
         return true;
       }
@@ -125,7 +143,7 @@ export class CommandDispatcher {
         const id = new PacketReader(payload, 1).u32();
         const e = this.stmts.get(id);
         if (e === undefined) throw unknownStmt(id, 'mysqld_stmt_reset');
-        e.longData.clear();
+        this.clearLongData(e);
         this.ok();
         return true;
       }
@@ -179,13 +197,26 @@ export class CommandDispatcher {
     }
   }
 
+  private clearLongData(e: StmtEntry): void {
+    e.longData.clear();
+    e.longDataBytes = 0;
+    e.longDataError = undefined;
+  }
+
   private async prepare(sql: string): Promise<void> {
     const conn = this.conn;
+    if (this.stmts.size >= MAX_STATEMENTS) {
+      throw new VtError(
+        'RESOURCE_EXHAUSTED',
+        `Can't create more than max_prepared_stmt_count statements (current value: ${MAX_STATEMENTS})`,
+        { errno: ER_MAX_PREPARED_STMT_COUNT_REACHED, sqlState: '42000' },
+      );
+    }
     const res = await conn.config.handler.prepare(conn, sql);
     const id = this.nextStmtId;
     this.nextStmtId = this.nextStmtId >= 0xfffffffe ? 1 : this.nextStmtId + 1;
     const stmt: PreparedStatement = { id, sql, paramCount: res.paramCount, columns: res.columns, data: res.data };
-    this.stmts.set(id, { stmt, types: undefined, longData: new Map() });
+    this.stmts.set(id, { stmt, types: undefined, longData: new Map(), longDataBytes: 0, longDataError: undefined });
     this.lastPrepared = id;
     const w = conn.w;
     w.begin().u8(0).u32(id).u16(res.columns.length).u16(res.paramCount).u8(0).u16(0).end();
@@ -208,9 +239,14 @@ export class CommandDispatcher {
     if (id === LAST_PREPARED) id = this.lastPrepared;
     const e = this.stmts.get(id);
     if (e === undefined) throw unknownStmt(id, 'mysqld_stmt_execute');
+    if (e.longDataError !== undefined) {
+      const err = e.longDataError;
+      this.clearLongData(e);
+      throw err;
+    }
     const { params, types } = decodeExecuteParams(r, e.stmt.paramCount, e.types, e.longData);
     e.types = types;
-    e.longData.clear();
+    this.clearLongData(e);
     const conn = this.conn;
     await conn.sendResults(conn.config.handler.execute(conn, e.stmt, params), true);
   }

@@ -161,6 +161,25 @@ describe('command phase (DEPRECATE_EOF client)', () => {
     c.close();
   });
 
+  it('long data beyond maxAllowedPacket fails the next execute (1153), then the statement works again', async () => {
+    const { client: c } = await RawClient.login(port);
+    const id = await prepare(c, 'echo ?', 2);
+    const chunk = Buffer.alloc(600 * 1024, 1); // two chunks exceed the 1 MiB limit of this server
+    c.command(Com.STMT_SEND_LONG_DATA, Buffer.concat([u32(id), u16(0), chunk]));
+    c.command(Com.STMT_SEND_LONG_DATA, Buffer.concat([u32(id), u16(0), chunk]));
+    const exec = (): void =>
+      c.command(
+        Com.STMT_EXECUTE,
+        Buffer.concat([u32(id), Buffer.from([0]), u32(1), Buffer.from([0, 1, 253, 0, 1, 0x61])]),
+      );
+    exec();
+    expect(parseErr((await c.read()).payload)).toMatchObject({ errno: 1153 });
+    exec();
+    const ps = await c.readAll(4);
+    expect(ps[2]!.payload.toString('utf8', 3)).toBe('253:s:a');
+    c.close();
+  });
+
   it('first execute without bound types is 1210; the connection stays usable', async () => {
     const { client: c } = await RawClient.login(port);
     const id = await prepare(c, 'echo ?', 2);
