@@ -74,6 +74,38 @@ export async function updateRecord<T extends object>(
   }
 }
 
+/**
+ * Replaces a derived record (one computed from other records, such as SrvVSchema) so that concurrent
+ * rebuilders cannot leave a stale value: the stored version is read BEFORE `build` reads its inputs and the
+ * write is conditional on it (create if absent). On a conflict another rebuild wrote in between, possibly
+ * from newer inputs, so `build` runs again; ABORTED after MAX_CAS_ATTEMPTS. Returns what was written.
+ */
+export async function rebuildRecord<T extends object>(
+  conn: TopoConn,
+  path: string,
+  build: () => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    let version: TopoVersion | undefined;
+    try {
+      version = (await conn.get(path)).version;
+    } catch (e) {
+      if (!isReason(e, 'NoNode')) throw e;
+    }
+    const record = await build();
+    try {
+      if (version === undefined) await conn.create(path, encodeRecord(record));
+      else await conn.update(path, encodeRecord(record), version);
+      return record;
+    } catch (e) {
+      if (!isReason(e, 'BadVersion') && !isReason(e, 'NodeExists') && !isReason(e, 'NoNode')) throw e;
+      if (attempt >= MAX_CAS_ATTEMPTS) {
+        throw new VtError('ABORTED', `${path}: gave up after ${attempt} concurrent rebuilds`, { cause: e });
+      }
+    }
+  }
+}
+
 /** Deletes a node; missing is `notFound()`. */
 export async function deleteRecord(conn: TopoConn, path: string, notFound: () => VtError): Promise<void> {
   try {

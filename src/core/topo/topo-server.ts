@@ -3,11 +3,11 @@ import { Err, VtError, isReason } from '../errors/index.js';
 import { keyRangesOverlap, keyRangeString, parseShardName } from '../key/key-range.js';
 import type { KeyspaceVSchema, RoutingRules, SrvVSchema } from '../vschema/vschema.js';
 import {
-  MAX_CAS_ATTEMPTS,
   createRecord,
   deleteRecord,
   listNames,
   readRecord,
+  rebuildRecord,
   recordNotFound,
   updateRecord,
   type Mutator,
@@ -302,34 +302,11 @@ export class TopoServer {
   /**
    * Writes the cell's SrvVSchema as computed by `build`, so that concurrent rebuilds cannot leave a stale
    * one behind: the stored version is read BEFORE `build` reads its inputs and the write is conditional on
-   * it. If another rebuild wrote in between, its inputs may be newer than ours, so `build` runs again (up
-   * to MAX_CAS_ATTEMPTS times, then ABORTED). Returns what was written.
+   * it; if another rebuild wrote in between (its inputs may be newer), `build` runs again (rebuildRecord).
+   * Returns what was written.
    */
   async rebuildSrvVSchema(cell: string, build: () => Promise<SrvVSchema>): Promise<SrvVSchema> {
-    const conn = await this.cellConn(cell);
-    for (let attempt = 1; ; attempt++) {
-      const version = await conn.get(P.srvVSchema).then(
-        (v) => v.version,
-        (e: unknown) => {
-          if (isReason(e, 'NoNode')) return undefined;
-          throw e;
-        },
-      );
-      const srv = await build();
-      try {
-        if (version === undefined) await conn.create(P.srvVSchema, encodeRecord(srv));
-        else await conn.update(P.srvVSchema, encodeRecord(srv), version);
-        return srv;
-      } catch (e) {
-        const conflict = isReason(e, 'BadVersion') || isReason(e, 'NodeExists') || isReason(e, 'NoNode');
-        if (!conflict) throw e;
-        if (attempt >= MAX_CAS_ATTEMPTS) {
-          throw new VtError('ABORTED', `SrvVSchema in cell ${cell}: gave up after ${attempt} concurrent rebuilds`, {
-            cause: e,
-          });
-        }
-      }
-    }
+    return rebuildRecord(await this.cellConn(cell), P.srvVSchema, build);
   }
 
   /** Current SrvKeyspace and its later changes, decoded (NOT_FOUND if absent when the watch starts). */
