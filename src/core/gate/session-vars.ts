@@ -89,7 +89,7 @@ async function applyOnTablet(sql: string, name: string, c: SetContext): Promise<
     const target = c.defaultTarget();
     if (target !== undefined) {
       // Runs the SET itself on a new reserved connection, with the earlier settings as pre-queries.
-      await c.gateway.execute(s, { target, sql }, c.cs, false);
+      await c.gateway.execute(s, { target, sql, reserve: true }, c.cs, false);
     }
   }
   s.settings.delete(name);

@@ -19,6 +19,8 @@ export interface ShardQuery {
   readonly bindVars?: BindVars | undefined;
   /** Stream the result (OLAP workload); only honoured outside transactions and reserved connections. */
   readonly stream?: boolean;
+  /** Open a reserved connection even though the session has no settings yet (a SET that creates the first one). */
+  readonly reserve?: boolean;
 }
 
 /**
@@ -63,7 +65,7 @@ export class TabletGateway {
       if (ss !== undefined && ss.reservedId !== 0) {
         t = this.pinned(session, ss);
         reply = await t.query.BeginExecute({ ...first, reservedId: ss.reservedId }, co);
-      } else if (session.settings.size > 0) {
+      } else if (session.settings.size > 0 || q.reserve === true) {
         t = this.hc.pick(q.target);
         reply = await t.query.ReserveBeginExecute({ ...first, preQueries: session.settingsList() }, co);
       } else {
@@ -83,7 +85,7 @@ export class TabletGateway {
       const t = this.pinned(session, ss);
       return t.query.Execute({ ...req, reservedId: ss.reservedId }, co);
     }
-    if (session.settings.size > 0) {
+    if (session.settings.size > 0 || q.reserve === true) {
       const t = this.hc.pick(q.target);
       const reply = await t.query.ReserveExecute({ ...req, preQueries: session.settingsList() }, co);
       return this.stateful(session, q.target, t.alias, reply);
