@@ -233,6 +233,10 @@ describe('QueryEngine against a real mariadbd', () => {
     expect(waited).toBeGreaterThanOrEqual(450);
     expect(waited).toBeLessThan(1500);
     expect(qe.vars().pools.transaction).toMatchObject({ capacity: 20, inUse: 20 });
+    // Autocommit DML also needs a transaction-pool connection (Vitess caps writes by the transaction cap).
+    const dml = await failure(qe.execute({ sql: "update t set v = 'y' where id = 1" }));
+    expect(dml.errno).toBe(1203);
+    expect((await qe.execute({ sql: 'select id from t where id = 1' })).rows).toEqual([['1']]);
     await Promise.all(ids.map((id) => qe.rollback(id)));
     expect(qe.vars().pools.transaction.inUse).toBe(0);
   });

@@ -104,6 +104,7 @@ export class QueryEngine {
     this.executor = new QueryExecutor({
       config: c,
       queryPool: this.queryPool,
+      txPool: this.txPool,
       streamPool: this.streamPool,
       tx: this.tx,
       killer: this.killer,

@@ -36,6 +36,8 @@ export interface ExecuteRequest {
 export interface QueryExecutorDeps {
   readonly config: TabletConfig;
   readonly queryPool: ConnPool<DbConn>;
+  /** Autocommit DML runs on the transaction pool, as in Vitess, so writes are capped by the transaction cap. */
+  readonly txPool: ConnPool<DbConn>;
   readonly streamPool: ConnPool<DbConn>;
   readonly tx: TxEngine;
   readonly killer: Killer;
@@ -56,13 +58,16 @@ const statefulOnly = new Set([
   'UnlockTables',
   'SelectLockFunc',
 ]);
+/** Statements that write outside a transaction: autocommit on a transaction-pool connection. */
+const autocommitDml = new Set(['Insert', 'Update', 'Delete', 'Load']);
 /** Transaction control goes through begin/commit/rollback, never through execute. */
 const neverExecuted = new Set(['Begin', 'Commit', 'Rollback', 'Use']);
 
 /**
  * Runs one planned statement with the tablet's protections: query rules, the row cap, the query timeout (KILL
  * QUERY on expiry, 1317/70100), consolidation of identical selects, and per-plan stats. Statements outside a
- * transaction/reservation run on the query pool (streams on the stream pool); others on their own connection.
+ * transaction/reservation run on the query pool (streams on the stream pool; autocommit DML on the transaction
+ * pool, as Vitess does); others on their own connection.
  */
 export class QueryExecutor {
   constructor(private readonly d: QueryExecutorDeps) {}
@@ -94,9 +99,13 @@ export class QueryExecutor {
         }
       } else if (plan.consolidatable && this.consolidate(opts)) {
         // The shared execution is not tied to one caller's signal: it runs to completion or its own timeout.
-        result = await this.d.consolidator.run(sql, () => this.onPool(this.d.queryPool, sql, timeoutMs, undefined));
+        result = await this.d.consolidator.run(sql, () =>
+          this.onPool(this.d.queryPool, this.d.config.queryPoolTimeoutMs, sql, timeoutMs, undefined),
+        );
+      } else if (autocommitDml.has(plan.planType)) {
+        result = await this.onPool(this.d.txPool, this.d.config.txPoolTimeoutMs, sql, timeoutMs, opts.signal);
       } else {
-        result = await this.onPool(this.d.queryPool, sql, timeoutMs, opts.signal);
+        result = await this.onPool(this.d.queryPool, this.d.config.queryPoolTimeoutMs, sql, timeoutMs, opts.signal);
       }
       if (plan.rowCapped && result.rows.length > maxRows) {
         throw new VtError('ABORTED', `Row count exceeded ${maxRows}`, { reason: 'RowCountExceeded' });
@@ -210,15 +219,19 @@ export class QueryExecutor {
     return { timeoutMs, ...(signal ? { signal } : {}) };
   }
 
-  /** Runs on a pooled connection; the pool wait counts against the query timeout (when no pool timeout is set). */
+  /**
+   * Runs on a pooled connection. The pool wait is bounded by `poolTimeoutMs`, or by the query timeout when that
+   * is 0, and counts against the query timeout.
+   */
   private async onPool(
     pool: ConnPool<DbConn>,
+    poolTimeoutMs: number,
     sql: string,
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<QueryResult> {
     const started = Date.now();
-    const waitMs = this.d.config.queryPoolTimeoutMs > 0 ? this.d.config.queryPoolTimeoutMs : timeoutMs;
+    const waitMs = poolTimeoutMs > 0 ? poolTimeoutMs : timeoutMs;
     const conn: DbConn = await pool.get(this.getOpts(waitMs, signal));
     try {
       const left = timeoutMs > 0 ? Math.max(1, timeoutMs - (Date.now() - started)) : 0;
