@@ -85,13 +85,13 @@ export abstract class CtlCommand extends Command {
 
   /**
    * Flag/argument errors from oclif's parser arrive here (multi-line, followed by the whole help text): they
-   * become one line too, keeping oclif's exit status (2).
+   * become one line too, keeping oclif's exit status (2 for usage errors; 1 for anything else).
    */
   protected override async catch(err: Error & { oclif?: { exit?: number } }): Promise<never> {
     if (err instanceof Errors.ExitError) throw err;
     if (process.env['VT_DEBUG']) process.stderr.write(`${err.stack ?? String(err)}\n`);
     process.stderr.write(`Error: ${oneLine(err.message)}\n`);
-    this.exit(err.oclif?.exit ?? 2);
+    this.exit(err.oclif?.exit ?? 1);
   }
 }
 
