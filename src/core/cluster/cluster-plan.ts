@@ -122,7 +122,7 @@ export function planCluster(o: ClusterPlanOptions): ClusterPlan {
   const shift = o.portBase - DEFAULT_PORT_BASE;
   const port = (p: number, what: string): number => {
     const v = p + shift;
-    if (v < 1 || v > 65535) {
+    if (!inRange(v)) {
       throw Err.invalidArgument(`--port-base ${o.portBase} puts the ${what} port at ${v}, outside 1..65535`);
     }
     return v;
@@ -154,7 +154,12 @@ export function planCluster(o: ClusterPlanOptions): ClusterPlan {
     tablets,
     gateMysqlPort: o.gateMysqlPort ?? port(15306, 'gate MySQL'),
     gateHttpPort: port(15001, 'gate HTTP'),
-    etcdClientPort: port(2379, 'etcd client'),
-    etcdPeerPort: port(2380, 'etcd peer'),
+    // Only used with a managed etcd, so a base that pushes them out of range falls back to etcd's defaults.
+    etcdClientPort: inRange(2379 + shift) ? 2379 + shift : 2379,
+    etcdPeerPort: inRange(2380 + shift) ? 2380 + shift : 2380,
   };
+}
+
+function inRange(port: number): boolean {
+  return port >= 1 && port <= 65535;
 }
