@@ -18,7 +18,7 @@ export function parseKeyspaceShard(text: string): { keyspace: string; shard: str
   return { keyspace: text.slice(0, slash), shard: text.slice(slash + 1) };
 }
 
-export interface CreateShardOptions {
+export interface CreateShardActionOptions {
   /** Succeed (returning the existing record) when the shard already exists. */
   readonly force?: boolean;
   /** Create the keyspace first (with defaults, as create-keyspace) when it does not exist. */
@@ -29,7 +29,7 @@ export interface CreateShardOptions {
 export async function createShard(
   ts: TopoServer,
   keyspaceShard: string,
-  opts: CreateShardOptions = {},
+  opts: CreateShardActionOptions = {},
 ): Promise<ShardInfo> {
   const { keyspace, shard } = parseKeyspaceShard(keyspaceShard);
   if (opts.includeParent) await createKeyspace(ts, keyspace, { force: true });
