@@ -24,7 +24,7 @@ import {
  *   select * from t         3-row table (id, name, price, created, data)
  *   select types            one row of every column type (and a row of NULLs)
  *   select 1                one column `1`
- *   sleep <ms>              waits, then one row
+ *   sleep <ms>              waits (until killed: 1317), then one row
  *   select big <n> <rows>   <rows> rows of an <n>-byte string
  *   select whoami           user, userData, db, tls, connection id
  *   select fail_mid         fields, one row, then an error
@@ -45,7 +45,7 @@ export function fixtureHandler(events: string[] = []): Handler {
     },
     query: (c, sql, opts) => {
       const parts = opts.multiStatements ? sql.split(';').filter((s) => s.trim() !== '') : [sql];
-      return runAll(c, parts);
+      return runAll(c, parts, opts.signal);
     },
     prepare: (_c, sql) => {
       const paramCount = (sql.match(/\?/g) ?? []).length;
@@ -53,20 +53,26 @@ export function fixtureHandler(events: string[] = []): Handler {
       if (SBTEST.test(sql)) return { paramCount, columns: sbtestFields };
       return { paramCount, columns: sql.startsWith('echo') ? [] : [field('id', MysqlType.LONGLONG)] };
     },
-    execute: (c, stmt, params) => {
+    execute: (c, stmt, params, opts) => {
       if (stmt.sql.startsWith('echo')) return echo(params);
       if (SBTEST.test(stmt.sql)) return sbtestRow(params[0]?.value ?? null);
-      return runAll(c, [stmt.sql]);
+      return runAll(c, [stmt.sql], opts.signal);
     },
     resetConnection: (c) => void events.push(`reset ${c.id}`),
   };
 }
 
-async function* runAll(c: ServerConnection, parts: string[]): AsyncGenerator<ResultEvent> {
+async function* runAll(c: ServerConnection, parts: string[], signal: AbortSignal): AsyncGenerator<ResultEvent> {
   for (const p of parts) {
     const sleep = /^sleep (\d+)$/.exec(p.trim());
     if (sleep) {
-      await new Promise((r) => setTimeout(r, Number(sleep[1])));
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, Number(sleep[1]));
+        signal.addEventListener('abort', () => {
+          clearTimeout(t);
+          reject(Err.interrupted());
+        });
+      });
       yield* resultEvents(queryResult({ fields: [field('slept', MysqlType.LONG)], rows: [[sleep[1]!]] }));
     } else {
       yield* run(c, p.trim());

@@ -88,8 +88,8 @@ export class CommandDispatcher {
     switch (cmd) {
       case Com.QUERY: {
         const sql = payload.toString('utf8', 1);
-        const events = h.query(conn, sql, { multiStatements: this.multiStatements, signal: conn.abort.signal });
-        await conn.sendResults(events, false);
+        const multiStatements = this.multiStatements;
+        await conn.runQuery((signal) => h.query(conn, sql, { multiStatements, signal }), false);
         return true;
       }
       case Com.STMT_EXECUTE:
@@ -248,7 +248,7 @@ export class CommandDispatcher {
     e.types = types;
     this.clearLongData(e);
     const conn = this.conn;
-    await conn.sendResults(conn.config.handler.execute(conn, e.stmt, params), true);
+    await conn.runQuery((signal) => conn.config.handler.execute(conn, e.stmt, params, { signal }), true);
   }
 
   private closeStatement(id: number): void {

@@ -31,6 +31,7 @@ export interface Handler {
     conn: ServerConnection,
     stmt: PreparedStatement,
     params: readonly BoundParam[],
+    opts: ExecuteOptions,
   ): AsyncIterable<ResultEvent> | Iterable<ResultEvent>;
   /** COM_STMT_CLOSE (also called for every open statement on reset, change user and close). */
   closeStatement?(conn: ServerConnection, stmt: PreparedStatement): void;
@@ -43,11 +44,17 @@ export interface Handler {
   fieldList?(conn: ServerConnection, table: string, wildcard: string): readonly Field[] | Promise<readonly Field[]>;
 }
 
-export interface QueryOptions {
+export interface ExecuteOptions {
+  /**
+   * Aborted when the query is killed (MysqlServer.killQuery) or the client goes away: stop work and throw
+   * (e.g. Err.interrupted()). The protocol also stops pulling events once the client is gone.
+   */
+  readonly signal: AbortSignal;
+}
+
+export interface QueryOptions extends ExecuteOptions {
   /** CLIENT_MULTI_STATEMENTS is on (from the handshake or COM_SET_OPTION). */
   readonly multiStatements: boolean;
-  /** Aborted when the connection closes mid-query. */
-  readonly signal: AbortSignal;
 }
 
 export interface PrepareResult {

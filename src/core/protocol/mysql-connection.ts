@@ -53,8 +53,8 @@ export class MysqlConnection implements ServerConnection {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly scramble = newScramble();
-  /** Aborted when the socket closes; handed to the handler with each query. */
-  readonly abort = new AbortController();
+  /** The running query's controller: aborted by killQuery() or when the client goes away. */
+  private queryAbort: AbortController | null = null;
 
   readonly w = new PacketWriter();
   private readonly inbox: PacketInbox;
@@ -75,7 +75,7 @@ export class MysqlConnection implements ServerConnection {
       netReadTimeoutMs: config.netReadTimeoutMs,
       onEnd: (err) => {
         if (err) config.logger.debug({ conn: id, err: err.message }, 'client socket error');
-        this.abort.abort();
+        this.queryAbort?.abort();
       },
     });
   }
@@ -129,6 +129,7 @@ export class MysqlConnection implements ServerConnection {
         }
       }
       this.inbox.end();
+      this.queryAbort?.abort();
       // end() flushes the last packets; a client that never reads them or never closes its side must not
       // keep the socket alive.
       const s = this.inbox.socket;
@@ -137,7 +138,33 @@ export class MysqlConnection implements ServerConnection {
     }
   }
 
-  /** Closes the socket now (server shutdown, handshake timeout); run() then finishes. */
+  /**
+   * Streams the result of one handler call (COM_QUERY or COM_STMT_EXECUTE) with an AbortSignal that fires on
+   * killQuery() or when the client goes away.
+   */
+  async runQuery(
+    start: (signal: AbortSignal) => AsyncIterable<ResultEvent> | Iterable<ResultEvent>,
+    binary: boolean,
+  ): Promise<void> {
+    const ac = new AbortController();
+    if (this.inbox.ended) ac.abort();
+    this.queryAbort = ac;
+    try {
+      await this.sendResults(start(ac.signal), binary);
+    } finally {
+      this.queryAbort = null;
+    }
+  }
+
+  /** Aborts the running query, if any (KILL QUERY); true if there was one. */
+  killQuery(): boolean {
+    const ac = this.queryAbort;
+    if (ac === null || ac.signal.aborted) return false;
+    ac.abort();
+    return true;
+  }
+
+  /** Closes the socket now (server shutdown, KILL, handshake timeout); run() then finishes. */
   destroy(): void {
     this.inbox.socket.destroy();
     this.inbox.end();
@@ -151,7 +178,10 @@ export class MysqlConnection implements ServerConnection {
   }
 
   /** Streams a handler result to the client; handler errors end it with an ERR (the connection stays open). */
-  async sendResults(events: AsyncIterable<ResultEvent> | Iterable<ResultEvent>, binary: boolean): Promise<void> {
+  private async sendResults(
+    events: AsyncIterable<ResultEvent> | Iterable<ResultEvent>,
+    binary: boolean,
+  ): Promise<void> {
     const rw = new ResultWriter(this.w, this, (this.capabilities & Cap.DEPRECATE_EOF) !== 0, binary);
     try {
       if (Symbol.asyncIterator in events) {

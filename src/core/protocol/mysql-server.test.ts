@@ -242,6 +242,28 @@ describe('MysqlServer with mysql2', () => {
     }
   });
 
+  it('KILL QUERY aborts the running query (1317/70100); KILL closes the connection', async () => {
+    const c = await connect();
+    const [who] = await c.query<mysql.RowDataPacket[]>('select whoami');
+    const id = Number(who[0]!['id']);
+    expect(server.connection(id)?.user).toBe('u');
+    const slow = c.query('sleep 10000');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.killQuery(id)).toBe(true);
+    await expect(slow).rejects.toMatchObject({ errno: 1317, sqlState: '70100' });
+    expect(server.killQuery(id)).toBe(false); // nothing running
+    const [rows] = await c.query<mysql.RowDataPacket[]>('select 1');
+    expect(rows).toHaveLength(1);
+    const slow2 = c.execute('sleep 10000');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.killConnection(id)).toBe(true);
+    await expect(slow2).rejects.toThrow();
+    await expect.poll(() => events.includes(`close ${id}`)).toBe(true);
+    expect(server.connection(id)).toBeUndefined();
+    expect(server.killConnection(id)).toBe(false);
+    c.destroy();
+  });
+
   it('refuses a wrong password, an unknown user and an unknown database', async () => {
     await expect(connect({ password: 'bad' })).rejects.toMatchObject({
       errno: 1045,

@@ -5,7 +5,7 @@ import { Err } from '../errors/index.js';
 import { lazyRsaKey, type AuthContext } from './auth-exchange.js';
 import type { AuthServer } from './auth-server.js';
 import { Cap } from './constants.js';
-import type { Handler } from './handler.js';
+import type { Handler, ServerConnection } from './handler.js';
 import { MysqlConnection, type ConnectionConfig } from './mysql-connection.js';
 
 export interface MysqlServerOptions {
@@ -50,7 +50,7 @@ const BASE_CAPABILITIES =
 export class MysqlServer {
   private readonly server: Server;
   private readonly config: ConnectionConfig;
-  private readonly connections = new Set<MysqlConnection>();
+  private readonly connections = new Map<number, MysqlConnection>();
   private readonly running = new Set<Promise<void>>();
   private nextId = 1;
   private closing = false;
@@ -83,6 +83,27 @@ export class MysqlServer {
     return this.connections.size;
   }
 
+  /** An open connection by id (CONNECTION_ID()), e.g. for SHOW PROCESSLIST or KILL. */
+  connection(id: number): ServerConnection | undefined {
+    return this.connections.get(id);
+  }
+
+  /** KILL QUERY <id>: aborts the connection's running query (its handler sees the signal). */
+  killQuery(id: number): boolean {
+    return this.connections.get(id)?.killQuery() ?? false;
+  }
+
+  /**
+   * KILL <id>: closes the connection; its running query is aborted and the handler's connectionClosed
+   * runs once the query has stopped.
+   */
+  killConnection(id: number): boolean {
+    const c = this.connections.get(id);
+    if (c === undefined) return false;
+    c.destroy();
+    return true;
+  }
+
   listen(port: number, host = '127.0.0.1'): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       const onError = (e: Error): void => reject(Err.unavailable(`cannot listen on ${host}:${port}: ${e.message}`));
@@ -98,7 +119,7 @@ export class MysqlServer {
   async close(): Promise<void> {
     this.closing = true;
     const stopped = new Promise<void>((res) => this.server.close(() => res()));
-    for (const c of this.connections) c.destroy();
+    for (const c of this.connections.values()) c.destroy();
     await Promise.all([...this.running]);
     await stopped;
   }
@@ -111,9 +132,9 @@ export class MysqlServer {
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     const conn = new MysqlConnection(socket, id, this.config);
-    this.connections.add(conn);
+    this.connections.set(id, conn);
     const done = conn.run().finally(() => {
-      this.connections.delete(conn);
+      this.connections.delete(id);
       this.running.delete(done);
     });
     this.running.add(done);
