@@ -89,7 +89,6 @@ export default class Up extends Command {
         progress,
         signal: abort.signal,
       });
-      for (const m of r.movedPorts) progress(`default port taken: ${m}`);
       state = r.state;
       progress(`cluster up in ${seconds(r.ms)}`);
     } catch (e) {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,8 +86,16 @@ afterAll(async () => {
 describe('vt up / vt down', () => {
   it('starts the commerce demo, serves it through the gate, refuses a second up, and goes down cleanly', async () => {
     const root = await newRoot();
+    // Someone already listens on the gate's default MySQL port: vt up must pick another one and say so.
+    const squatter = createServer();
+    await new Promise<void>((resolve) => {
+      squatter.once('error', () => resolve());
+      squatter.listen(21306, '127.0.0.1', () => resolve());
+    });
     const started = Date.now();
-    const up = await runVt(['up', '--root', root, '--port-base', '21000'], env, 120_000);
+    const up = await runVt(['up', '--root', root, '--port-base', '21000'], env, 120_000).finally(
+      () => new Promise((r) => squatter.close(r)),
+    );
     const upMs = Date.now() - started;
     expect(up.code, explain(up)).toBe(0);
     console.log(`vt up (demo, 2 tablets) took ${(upMs / 1000).toFixed(1)} s`);
@@ -100,6 +109,8 @@ describe('vt up / vt down', () => {
       ['zone1-0000000100', 'primary'],
       ['zone1-0000000101', 'replica'],
     ]);
+    expect(state.ports.gateMysql).not.toBe(21306);
+    expect(up.stdout).toContain(`gate MySQL 21306 -> ${state.ports.gateMysql}`);
     const ports = allPorts(state);
     expect(new Set(ports).size).toBe(ports.length);
     for (const p of ports) expect(p).toBeGreaterThan(0);

@@ -182,7 +182,10 @@ class ClusterUp {
     const moved: string[] = [];
     const take = async (wanted: number, what: string, required = false): Promise<number> => {
       const a = await ports.allocate(wanted, what, { required });
-      if (a.moved) moved.push(`${what} ${a.wanted} -> ${a.port}`);
+      if (a.moved) {
+        moved.push(`${what} ${a.wanted} -> ${a.port}`);
+        this.say(`default port taken: ${what} ${a.wanted} -> ${a.port}`);
+      }
       return a.port;
     };
     const gateMysql = await take(plan.gateMysqlPort, 'gate MySQL', o.gateMysqlPort !== undefined);
