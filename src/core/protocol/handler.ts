@@ -98,8 +98,13 @@ export interface ServerConnection {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly tls: boolean;
-  /** Negotiated capabilities (client's & server's). */
+  /** Negotiated capabilities (client's & server's), Cap bits. */
   readonly capabilities: number;
+  /**
+   * Collation id the client asked for in its handshake (e.g. 45 utf8mb4_general_ci, 255 utf8mb4_0900_ai_ci).
+   * The protocol itself always reads and writes UTF-8.
+   */
+  readonly clientCharset: number;
   /** Connection attributes the client sent (_client_name, program_name, ...). */
   readonly attributes: ReadonlyMap<string, string>;
   /** Session status reported in every OK/EOF: the handler keeps these in step with its transaction state. */

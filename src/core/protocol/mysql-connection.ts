@@ -46,6 +46,7 @@ export class MysqlConnection implements ServerConnection {
   db = '';
   tls = false;
   capabilities = 0;
+  clientCharset = 0;
   attributes: ReadonlyMap<string, string> = new Map();
   inTransaction = false;
   autocommit = true;
@@ -244,6 +245,7 @@ export class MysqlConnection implements ServerConnection {
       );
     }
     this.capabilities = resp.capabilities;
+    this.clientCharset = resp.charset;
     this.attributes = resp.attrs;
     const cred = await authenticate(
       this.authIO(),

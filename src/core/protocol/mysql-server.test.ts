@@ -246,7 +246,8 @@ describe('MysqlServer with mysql2', () => {
     const c = await connect();
     const [who] = await c.query<mysql.RowDataPacket[]>('select whoami');
     const id = Number(who[0]!['id']);
-    expect(server.connection(id)?.user).toBe('u');
+    expect(server.connection(id)).toMatchObject({ user: 'u', clientCharset: 224, tls: false });
+    expect(server.connection(id)?.attributes.get('_client_name')).toBe('Node-MySQL-2');
     const slow = c.query('sleep 10000');
     await new Promise((r) => setTimeout(r, 100));
     expect(server.killQuery(id)).toBe(true);
