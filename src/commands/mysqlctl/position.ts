@@ -1,5 +1,11 @@
 import { Command } from '@oclif/core';
-import { dbConfigFlags, dbConfigsFromFlags, instanceFlags, mysqldFromFlags, runVerb } from './init.js';
+import {
+  dbConfigFlags,
+  dbConfigsFromFlags,
+  instanceFlags,
+  mysqldFromFlags,
+  runVerb,
+} from '../../cli/mysqlctl-flags.js';
 
 export default class Position extends Command {
   static override description =

@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { instanceFlags, mysqldFromFlags, parseWaitTime, runVerb } from './init.js';
+import { instanceFlags, mysqldFromFlags, parseWaitTime, runVerb } from '../../cli/mysqlctl-flags.js';
 
 export default class Shutdown extends Command {
   static override description = "Stop a tablet's mysqld cleanly (SIGTERM to its pid; SIGKILL after --wait-time)";

@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { instanceFlags, mysqldFromFlags, parseWaitTime, runVerb } from './init.js';
+import { instanceFlags, mysqldFromFlags, parseWaitTime, runVerb } from '../../cli/mysqlctl-flags.js';
 
 export default class Start extends Command {
   static override description = "Start an initialised tablet's mysqld and wait until it accepts connections";

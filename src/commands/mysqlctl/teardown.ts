@@ -1,5 +1,5 @@
 import { Command } from '@oclif/core';
-import { instanceFlags, mysqldFromFlags, parseWaitTime, runVerb } from './init.js';
+import { instanceFlags, mysqldFromFlags, parseWaitTime, runVerb } from '../../cli/mysqlctl-flags.js';
 
 export default class Teardown extends Command {
   static override description = "Stop a tablet's mysqld if it runs and delete its directory (data, binlogs, my.cnf)";
