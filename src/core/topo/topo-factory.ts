@@ -1,6 +1,5 @@
 import type { Env } from '../env/env.js';
 import { Err } from '../errors/index.js';
-import { EtcdTopo } from './etcd-topo.js';
 import { LocalTopo } from './local-topo.js';
 import { MemoryTopo } from './memory-topo.js';
 import type { TopoConn } from './topo-conn.js';
@@ -35,6 +34,8 @@ export async function openTopo(options: OpenTopoOptions, env: Env): Promise<Topo
       if (options.serverAddress === undefined || options.serverAddress.trim() === '') {
         throw Err.invalidArgument('--topo-global-server-address is required for the etcd topology');
       }
+      // Loaded on demand: etcd3 + gRPC cost ~0.3 s to import, which every local-store CLI call would pay.
+      const { EtcdTopo } = await import('./etcd-topo.js');
       return new EtcdTopo({
         hosts: parseEtcdAddress(options.serverAddress),
         root: options.root,
