@@ -1,4 +1,4 @@
-import { ErrNo, VtError } from '../errors/index.js';
+import { Err, ErrNo, VtError } from '../errors/index.js';
 import { Cap } from './constants.js';
 import { PacketReader } from './packet-reader.js';
 import type { PacketWriter } from './packet-writer.js';
@@ -66,6 +66,7 @@ export function parseHandshakeResponse(payload: Buffer, serverCaps: number): Han
   r.skip(23);
   const base = { capabilities: caps, maxPacketSize, charset };
   if (r.remaining === 0) {
+    if ((clientCaps & Cap.SSL) === 0) throw Err.malformedPacket('handshake response without user name');
     return {
       ...base,
       sslRequest: true,

@@ -31,6 +31,10 @@ export interface ConnectionConfig {
   readonly logger: Logger;
 }
 
+function badHandshake(): VtError {
+  return new VtError('INVALID_ARGUMENT', 'Bad handshake', { errno: ErrNo.ER_HANDSHAKE, sqlState: '08S01' });
+}
+
 /** Results at least this large are written (and back-pressure awaited) before encoding more rows. */
 const FLUSH_BYTES = 256 * 1024;
 
@@ -227,14 +231,14 @@ export class MysqlConnection implements ServerConnection {
     let resp = parseHandshakeResponse(p.payload, cfg.capabilities);
     this.w.seq = p.nextSeq;
     if (resp.sslRequest) {
-      if (cfg.tlsContext === undefined)
-        throw new VtError('INVALID_ARGUMENT', 'Bad handshake', { errno: ErrNo.ER_HANDSHAKE, sqlState: '08S01' });
+      if (cfg.tlsContext === undefined) throw badHandshake();
       await this.inbox.upgradeToTls(cfg.tlsContext);
       this.tls = true;
       p = await this.nextPacket();
       if (p === null) return false;
       resp = parseHandshakeResponse(p.payload, cfg.capabilities);
       this.w.seq = p.nextSeq;
+      if (resp.sslRequest) throw badHandshake();
     }
     this.inbox.expectSslRequest = false;
     if (cfg.requireSecureTransport && !this.tls) {

@@ -289,6 +289,10 @@ describe('handshake response', () => {
     const p = Buffer.concat([...base(caps), Buffer.from('root\0'), Buffer.from([2, 9, 9])]);
     expect(parseHandshakeResponse(p, serverCaps)).toMatchObject({ user: 'root', database: '', authPlugin: '' });
     expect(parseHandshakeResponse(Buffer.concat(base(caps | Cap.SSL)), serverCaps).sslRequest).toBe(true);
+    // 32 bytes without CLIENT_SSL is a response missing its user name, not an SSLRequest
+    expect(() => parseHandshakeResponse(Buffer.concat(base(caps)), serverCaps)).toThrow(
+      expect.objectContaining({ errno: 1835 }),
+    );
   });
 
   it('refuses pre-4.1 clients (1043) and truncated packets (1835)', () => {
