@@ -128,7 +128,7 @@ fi
 # ---- aliases: CamelCase verbs resolve to the same command -----------------------------------------------
 run ctl-help "$vt" ctl --help
 ctl_help=$out
-if grep -q 'ctl CreateKeyspace' <<<"$ctl_help"; then
+if grep -q 'ctl create-keyspace' <<<"$ctl_help"; then
   run alias "$vt" ctl CreateKeyspace --help
   alias_rc=$rc
   alias_help=$(sed 's/ctl CreateKeyspace/ctl create-keyspace/g' <<<"$out")

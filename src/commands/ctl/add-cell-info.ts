@@ -3,7 +3,7 @@ import { CtlCommand } from '../../cli/ctl-command.js';
 import { addCellInfo } from '../../core/ctl/cell-actions.js';
 
 export default class AddCellInfo extends CtlCommand {
-  static override aliases = ['ctl:AddCellInfo'];
+  static override hiddenAliases = ['ctl:AddCellInfo'];
   static override description =
     "Register a cell and where its topology lives. For etcd, --server-address/--root are the cell's etcd and key prefix; for the local store, --root is a directory under the data root (/vitess/zone1 -> $VTDATAROOT/vitess/zone1).";
   static override examples = ['<%= config.bin %> ctl add-cell-info zone1 --root /vitess/zone1'];

@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { applyRoutingRules } from '../../core/ctl/vschema-actions.js';
 
 export default class ApplyRoutingRules extends CtlCommand {
-  static override aliases = ['ctl:ApplyRoutingRules'];
+  static override hiddenAliases = ['ctl:ApplyRoutingRules'];
   static override description = "Validate and save the routing rules, then rebuild every cell's SrvVSchema.";
   static override examples = [
     `<%= config.bin %> ctl apply-routing-rules --rules '{"rules":[{"from_table":"customer","to_tables":["commerce.customer"]}]}'`,

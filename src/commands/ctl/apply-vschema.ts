@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { applyVSchema } from '../../core/ctl/vschema-actions.js';
 
 export default class ApplyVSchema extends CtlCommand {
-  static override aliases = ['ctl:ApplyVSchema'];
+  static override hiddenAliases = ['ctl:ApplyVSchema'];
   static override description =
     "Validate and save a keyspace's VSchema, then rebuild every cell's SrvVSchema (unless --skip-rebuild).";
   static override examples = [

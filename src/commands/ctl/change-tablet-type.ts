@@ -3,7 +3,7 @@ import { CtlCommand } from '../../cli/ctl-command.js';
 import { changeTabletType } from '../../core/ctl/tablet-rpc-actions.js';
 
 export default class ChangeTabletType extends CtlCommand {
-  static override aliases = ['ctl:ChangeTabletType'];
+  static override hiddenAliases = ['ctl:ChangeTabletType'];
   static override description =
     'Change a tablet between replica, rdonly, spare and drained (through the tablet, which updates its record). Not to or from primary.';
   static override args = {

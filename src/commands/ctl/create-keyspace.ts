@@ -5,7 +5,7 @@ import { createKeyspace } from '../../core/ctl/keyspace-actions.js';
 import { DURABILITY_POLICIES } from '../../core/topo/records/keyspace.js';
 
 export default class CreateKeyspace extends CtlCommand {
-  static override aliases = ['ctl:CreateKeyspace'];
+  static override hiddenAliases = ['ctl:CreateKeyspace'];
   static override description = "Create a keyspace (with an empty VSchema) and publish it in every cell's SrvVSchema.";
   static override examples = ['<%= config.bin %> ctl create-keyspace commerce --durability-policy semi_sync'];
   static override args = { keyspace: Args.string({ required: true, description: 'Keyspace name.' }) };

@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { createShard } from '../../core/ctl/shard-actions.js';
 
 export default class CreateShard extends CtlCommand {
-  static override aliases = ['ctl:CreateShard'];
+  static override hiddenAliases = ['ctl:CreateShard'];
   static override description = 'Create a shard; refuses a key range that overlaps an existing shard.';
   static override examples = ['<%= config.bin %> ctl create-shard customer/-80'];
   static override args = {

@@ -3,7 +3,7 @@ import { CtlCommand } from '../../cli/ctl-command.js';
 import { deleteKeyspace } from '../../core/ctl/keyspace-actions.js';
 
 export default class DeleteKeyspace extends CtlCommand {
-  static override aliases = ['ctl:DeleteKeyspace'];
+  static override hiddenAliases = ['ctl:DeleteKeyspace'];
   static override description = 'Delete a keyspace; refuses one that still has shards unless --recursive.';
   static override args = { keyspace: Args.string({ required: true, description: 'Keyspace name.' }) };
   static override flags = {

@@ -3,7 +3,7 @@ import { CtlCommand } from '../../cli/ctl-command.js';
 import { deleteShards } from '../../core/ctl/shard-actions.js';
 
 export default class DeleteShards extends CtlCommand {
-  static override aliases = ['ctl:DeleteShards'];
+  static override hiddenAliases = ['ctl:DeleteShards'];
   static override description =
     'Delete shards (<keyspace>/<shard> ...); refuses shards with tablets unless --recursive, and shards still in a serving graph unless --even-if-serving.';
   static override strict = false;

@@ -3,7 +3,7 @@ import { CtlCommand } from '../../cli/ctl-command.js';
 import { deleteTablets } from '../../core/ctl/tablet-actions.js';
 
 export default class DeleteTablets extends CtlCommand {
-  static override aliases = ['ctl:DeleteTablets'];
+  static override hiddenAliases = ['ctl:DeleteTablets'];
   static override description = 'Delete tablet records (aliases ...); a primary only with --allow-primary.';
   static override strict = false;
   static override flags = {

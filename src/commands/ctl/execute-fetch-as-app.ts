@@ -4,7 +4,7 @@ import { jsonableResult, renderResultTable } from '../../cli/result-table.js';
 import { executeFetchAsApp } from '../../core/ctl/tablet-rpc-actions.js';
 
 export default class ExecuteFetchAsApp extends CtlCommand {
-  static override aliases = ['ctl:ExecuteFetchAsApp'];
+  static override hiddenAliases = ['ctl:ExecuteFetchAsApp'];
   static override description = "Run SQL on a tablet's mysqld as the app user (in the tablet's database).";
   static override args = {
     alias: Args.string({ required: true, description: 'Tablet alias, e.g. zone1-100.' }),

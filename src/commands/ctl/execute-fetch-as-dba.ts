@@ -4,7 +4,7 @@ import { jsonableResult, renderResultTable } from '../../cli/result-table.js';
 import { executeFetchAsDba } from '../../core/ctl/tablet-rpc-actions.js';
 
 export default class ExecuteFetchAsDba extends CtlCommand {
-  static override aliases = ['ctl:ExecuteFetchAsDba'];
+  static override hiddenAliases = ['ctl:ExecuteFetchAsDba'];
   static override description = "Run SQL on a tablet's mysqld as the dba user (in the tablet's database).";
   static override args = {
     alias: Args.string({ required: true, description: 'Tablet alias, e.g. zone1-100.' }),

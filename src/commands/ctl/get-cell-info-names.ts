@@ -3,7 +3,7 @@ import { renderLines } from '../../cli/render.js';
 import { getCellInfoNames } from '../../core/ctl/cell-actions.js';
 
 export default class GetCellInfoNames extends CtlCommand {
-  static override aliases = ['ctl:GetCellInfoNames'];
+  static override hiddenAliases = ['ctl:GetCellInfoNames'];
   static override description = 'List the registered cells, one per line.';
 
   async run(): Promise<void> {

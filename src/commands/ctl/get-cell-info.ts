@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { getCellInfo } from '../../core/ctl/cell-actions.js';
 
 export default class GetCellInfo extends CtlCommand {
-  static override aliases = ['ctl:GetCellInfo'];
+  static override hiddenAliases = ['ctl:GetCellInfo'];
   static override description = "Print a cell's CellInfo (server_address, root).";
   static override args = { cell: Args.string({ required: true, description: 'Cell name.' }) };
 

@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { getFullStatus } from '../../core/ctl/tablet-rpc-actions.js';
 
 export default class GetFullStatus extends CtlCommand {
-  static override aliases = ['ctl:GetFullStatus'];
+  static override hiddenAliases = ['ctl:GetFullStatus'];
   static override description =
     "Print a tablet's full status: server id, version, positions, read_only, replication status and lag, type.";
   static override args = { alias: Args.string({ required: true, description: 'Tablet alias, e.g. zone1-100.' }) };

@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { getKeyspace } from '../../core/ctl/keyspace-actions.js';
 
 export default class GetKeyspace extends CtlCommand {
-  static override aliases = ['ctl:GetKeyspace'];
+  static override hiddenAliases = ['ctl:GetKeyspace'];
   static override description = 'Print a keyspace record ({name, keyspace}).';
   static override args = { keyspace: Args.string({ required: true, description: 'Keyspace name.' }) };
 

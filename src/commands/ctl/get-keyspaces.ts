@@ -3,7 +3,7 @@ import { renderLines } from '../../cli/render.js';
 import { getKeyspaces } from '../../core/ctl/keyspace-actions.js';
 
 export default class GetKeyspaces extends CtlCommand {
-  static override aliases = ['ctl:GetKeyspaces'];
+  static override hiddenAliases = ['ctl:GetKeyspaces'];
   static override description = 'List keyspaces: names, one per line (--json: [{name, keyspace}]).';
 
   async run(): Promise<void> {

@@ -3,7 +3,7 @@ import { renderJson } from '../../cli/render.js';
 import { getRoutingRules } from '../../core/ctl/vschema-actions.js';
 
 export default class GetRoutingRules extends CtlCommand {
-  static override aliases = ['ctl:GetRoutingRules'];
+  static override hiddenAliases = ['ctl:GetRoutingRules'];
   static override description = 'Print the routing rules ({"rules": [...]}).';
 
   async run(): Promise<void> {

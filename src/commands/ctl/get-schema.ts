@@ -3,7 +3,7 @@ import { CtlCommand } from '../../cli/ctl-command.js';
 import { getTabletSchema } from '../../core/ctl/tablet-rpc-actions.js';
 
 export default class GetSchema extends CtlCommand {
-  static override aliases = ['ctl:GetSchema'];
+  static override hiddenAliases = ['ctl:GetSchema'];
   static override description =
     "Print a tablet's schema: CREATE statements (or, with --json, tables with columns and primary keys).";
   static override args = { alias: Args.string({ required: true, description: 'Tablet alias, e.g. zone1-100.' }) };

@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { getShard } from '../../core/ctl/shard-actions.js';
 
 export default class GetShard extends CtlCommand {
-  static override aliases = ['ctl:GetShard'];
+  static override hiddenAliases = ['ctl:GetShard'];
   static override description = 'Print a shard record ({keyspace, name, shard}).';
   static override args = { shard: Args.string({ required: true, description: '<keyspace>/<shard>.' }) };
 

@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { getSrvKeyspaces } from '../../core/ctl/graph-actions.js';
 
 export default class GetSrvKeyspaces extends CtlCommand {
-  static override aliases = ['ctl:GetSrvKeyspaces'];
+  static override hiddenAliases = ['ctl:GetSrvKeyspaces'];
   static override description = "Print a keyspace's SrvKeyspace per cell ({cell: SrvKeyspace}); cells default to all.";
   static override strict = false;
   static override args = {

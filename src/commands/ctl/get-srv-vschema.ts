@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { getSrvVSchema } from '../../core/ctl/graph-actions.js';
 
 export default class GetSrvVSchema extends CtlCommand {
-  static override aliases = ['ctl:GetSrvVSchema'];
+  static override hiddenAliases = ['ctl:GetSrvVSchema'];
   static override description = "Print a cell's SrvVSchema.";
   static override args = { cell: Args.string({ required: true, description: 'Cell name.' }) };
 

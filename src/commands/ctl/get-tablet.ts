@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { getTablet } from '../../core/ctl/tablet-actions.js';
 
 export default class GetTablet extends CtlCommand {
-  static override aliases = ['ctl:GetTablet'];
+  static override hiddenAliases = ['ctl:GetTablet'];
   static override description = 'Print a tablet record.';
   static override args = { alias: Args.string({ required: true, description: 'Tablet alias, e.g. zone1-100.' }) };
 

@@ -4,7 +4,7 @@ import { renderLines, renderTabletLine } from '../../cli/render.js';
 import { getTablets } from '../../core/ctl/tablet-actions.js';
 
 export default class GetTablets extends CtlCommand {
-  static override aliases = ['ctl:GetTablets'];
+  static override hiddenAliases = ['ctl:GetTablets'];
   static override description =
     'List tablets, one per line: alias keyspace shard type host:port mysql_host:port [tags] primary_term_start.';
   static override flags = {

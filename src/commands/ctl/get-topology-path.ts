@@ -4,7 +4,7 @@ import { renderLines } from '../../cli/render.js';
 import { getTopologyPath } from '../../core/ctl/topology-path.js';
 
 export default class GetTopologyPath extends CtlCommand {
-  static override aliases = ['ctl:GetTopologyPath'];
+  static override hiddenAliases = ['ctl:GetTopologyPath'];
   static override description =
     'Print the raw value at a topology path, or list the directory there (sub-directories end with /).';
   static override examples = [

@@ -4,7 +4,7 @@ import { renderJson } from '../../cli/render.js';
 import { getVSchema } from '../../core/ctl/vschema-actions.js';
 
 export default class GetVSchema extends CtlCommand {
-  static override aliases = ['ctl:GetVSchema'];
+  static override hiddenAliases = ['ctl:GetVSchema'];
   static override description = "Print a keyspace's VSchema.";
   static override args = { keyspace: Args.string({ required: true, description: 'Keyspace name.' }) };
 

@@ -4,7 +4,7 @@ import { parseDuration } from '../../cli/duration.js';
 import { initShardPrimary } from '../../core/ctl/init-shard-primary.js';
 
 export default class InitShardPrimary extends CtlCommand {
-  static override aliases = ['ctl:InitShardPrimary'];
+  static override hiddenAliases = ['ctl:InitShardPrimary'];
   static override description =
     'Make a tablet the primary of a new shard and every other tablet of the shard its replica (then record it in the Shard and rebuild the serving graph).';
   static override examples = ['<%= config.bin %> ctl init-shard-primary commerce/0 zone1-100'];

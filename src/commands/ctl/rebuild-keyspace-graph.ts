@@ -4,7 +4,7 @@ import { rebuildKeyspaceGraph } from '../../core/ctl/graph-actions.js';
 import { Err } from '../../core/errors/index.js';
 
 export default class RebuildKeyspaceGraph extends CtlCommand {
-  static override aliases = ['ctl:RebuildKeyspaceGraph'];
+  static override hiddenAliases = ['ctl:RebuildKeyspaceGraph'];
   static override description =
     "Rebuild keyspaces' SrvKeyspace in each cell from their serving shards (partitions for primary, replica, rdonly).";
   static override strict = false;

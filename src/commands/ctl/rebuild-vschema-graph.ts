@@ -3,7 +3,7 @@ import { CtlCommand } from '../../cli/ctl-command.js';
 import { rebuildVSchemaGraph } from '../../core/ctl/graph-actions.js';
 
 export default class RebuildVSchemaGraph extends CtlCommand {
-  static override aliases = ['ctl:RebuildVSchemaGraph'];
+  static override hiddenAliases = ['ctl:RebuildVSchemaGraph'];
   static override description = "Rebuild each cell's SrvVSchema from all keyspaces' VSchemas and the routing rules.";
   static override flags = {
     cells: Flags.string({ multiple: true, delimiter: ',', description: 'Cells to update (default: all).' }),
