@@ -17,6 +17,8 @@ describe('parseDuration', () => {
   });
 
   it.each(['', 's', '1x', '-1s', '1s ms', '1 s'])('rejects %j', (text) => {
-    expect(() => parseDuration(text, 'queryserver-config-query-timeout')).toThrow(/invalid --queryserver-config-query-timeout/);
+    expect(() => parseDuration(text, 'queryserver-config-query-timeout')).toThrow(
+      /invalid --queryserver-config-query-timeout/,
+    );
   });
 });

@@ -1,6 +1,14 @@
 import { Err } from '../core/errors/index.js';
 
-const UNITS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /**
  * Parses a Vitess/Go-style duration into milliseconds: `500ms`, `1s`, `1.5s`, `2m`, `1h30m`, `0`; a bare

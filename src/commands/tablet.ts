@@ -13,7 +13,7 @@ import { tabletConfig, type TabletConfig } from '../core/tablet/tablet-config.js
 import { TabletServer } from '../core/tablet/tablet-server.js';
 import { openTopoServer } from '../core/topo/open-topo-server.js';
 import { parseTabletAlias } from '../core/topo/records/tablet-alias.js';
-import { dbConfigFlags, dbConfigsFromFlags } from './mysqlctl/init.js';
+import { dbConfigFlags, dbConfigsFromFlags } from '../cli/mysqlctl-flags.js';
 
 const QS = 'QUERY SERVER';
 
@@ -28,7 +28,10 @@ export default class Tablet extends Command {
   static override flags = {
     'tablet-path': Flags.string({ required: true, description: 'Tablet alias <cell>-<uid>, e.g. zone1-100.' }),
     'init-keyspace': Flags.string({ required: true, description: 'Keyspace this tablet serves (created if missing).' }),
-    'init-shard': Flags.string({ required: true, description: 'Shard this tablet serves, e.g. 0 or -80 (created if missing).' }),
+    'init-shard': Flags.string({
+      required: true,
+      description: 'Shard this tablet serves, e.g. 0 or -80 (created if missing).',
+    }),
     'init-tablet-type': Flags.string({
       default: 'replica',
       description: 'replica, rdonly or spare. A tablet becomes primary only through init-shard-primary or a reparent.',
@@ -37,23 +40,54 @@ export default class Tablet extends Command {
     'bind-address': Flags.string({ default: '0.0.0.0', description: 'Interface the HTTP and RPC servers listen on.' }),
     port: Flags.integer({ description: 'HTTP port (default 15000+uid; 0 picks a free port).' }),
     'grpc-port': Flags.integer({ description: 'RPC port (default 16000+uid; 0 picks a free port).' }),
-    'mysql-port': Flags.integer({ description: "mysqld's TCP port, registered for replicas (default: my.cnf, else 17000+uid)." }),
+    'mysql-port': Flags.integer({
+      description: "mysqld's TCP port, registered for replicas (default: my.cnf, else 17000+uid).",
+    }),
     'db-socket': Flags.string({ description: "mysqld's unix socket (default $VTDATAROOT/vt_<uid>/mysql.sock)." }),
     'mysql-host': Flags.string({ description: 'mysqld host registered for replicas (default --hostname).' }),
     'data-root': Flags.string({ env: 'VTDATAROOT', description: 'Data root holding vt_<uid> directories.' }),
     'queryserver-config-pool-size': Flags.integer({ description: 'Query pool size (16).', helpGroup: QS }),
     'queryserver-config-stream-pool-size': Flags.integer({ description: 'Stream pool size (200).', helpGroup: QS }),
     'queryserver-config-transaction-cap': Flags.integer({ description: 'Transaction pool size (20).', helpGroup: QS }),
-    'queryserver-config-txpool-timeout': Flags.string({ description: 'Wait for a transaction connection (1s).', helpGroup: QS }),
-    'queryserver-config-query-pool-timeout': Flags.string({ description: 'Wait for a query connection (0: the query timeout).', helpGroup: QS }),
-    'queryserver-config-query-timeout': Flags.string({ description: 'Query timeout (30s; 0 disables).', helpGroup: QS }),
-    'queryserver-config-transaction-timeout': Flags.string({ description: 'Transaction timeout (30s).', helpGroup: QS }),
-    'queryserver-config-idle-timeout': Flags.string({ description: 'Idle reserved connection timeout (30m).', helpGroup: QS }),
-    'queryserver-config-max-result-size': Flags.integer({ description: 'Max rows per non-streaming query (10000).', helpGroup: QS }),
-    'shutdown-grace-period': Flags.string({ description: 'How long a shutdown waits for in-flight queries (3s).', helpGroup: QS }),
-    'enable-consolidator': Flags.boolean({ default: true, allowNo: true, description: 'Share identical concurrent selects.', helpGroup: QS }),
+    'queryserver-config-txpool-timeout': Flags.string({
+      description: 'Wait for a transaction connection (1s).',
+      helpGroup: QS,
+    }),
+    'queryserver-config-query-pool-timeout': Flags.string({
+      description: 'Wait for a query connection (0: the query timeout).',
+      helpGroup: QS,
+    }),
+    'queryserver-config-query-timeout': Flags.string({
+      description: 'Query timeout (30s; 0 disables).',
+      helpGroup: QS,
+    }),
+    'queryserver-config-transaction-timeout': Flags.string({
+      description: 'Transaction timeout (30s).',
+      helpGroup: QS,
+    }),
+    'queryserver-config-idle-timeout': Flags.string({
+      description: 'Idle reserved connection timeout (30m).',
+      helpGroup: QS,
+    }),
+    'queryserver-config-max-result-size': Flags.integer({
+      description: 'Max rows per non-streaming query (10000).',
+      helpGroup: QS,
+    }),
+    'shutdown-grace-period': Flags.string({
+      description: 'How long a shutdown waits for in-flight queries (3s).',
+      helpGroup: QS,
+    }),
+    'enable-consolidator': Flags.boolean({
+      default: true,
+      allowNo: true,
+      description: 'Share identical concurrent selects.',
+      helpGroup: QS,
+    }),
     'query-rules-file': Flags.string({ description: 'Vitess query rules (JSON array) to enforce.', helpGroup: QS }),
-    'health-check-interval': Flags.string({ default: '2s', description: 'StreamHealth repeat period without changes.' }),
+    'health-check-interval': Flags.string({
+      default: '2s',
+      description: 'StreamHealth repeat period without changes.',
+    }),
     'log-file': Flags.string({ description: 'Write logs (JSON lines) to this file instead of stderr.' }),
     ...topoFlags,
     ...dbConfigFlags,
@@ -67,7 +101,9 @@ export default class Tablet extends Command {
       const alias = parseTabletAlias(flags['tablet-path']);
       const type = parseTabletTypeArg(flags['init-tablet-type']);
       if (!['replica', 'rdonly', 'spare'].includes(type)) {
-        throw Err.invalidArgument(`--init-tablet-type ${flags['init-tablet-type']}: must be replica, rdonly or spare (primary only via init-shard-primary)`);
+        throw Err.invalidArgument(
+          `--init-tablet-type ${flags['init-tablet-type']}: must be replica, rdonly or spare (primary only via init-shard-primary)`,
+        );
       }
       const level = process.env['VT_LOG_LEVEL'] ?? 'info';
       logger = flags['log-file']
@@ -138,7 +174,8 @@ export default class Tablet extends Command {
 
 function portFor(base: number, uid: number, flag: string): number {
   const port = base + uid;
-  if (port > 65535) throw Err.invalidArgument(`tablet uid ${uid} has no default --${flag} (${base}+uid > 65535); pass one`);
+  if (port > 65535)
+    throw Err.invalidArgument(`tablet uid ${uid} has no default --${flag} (${base}+uid > 65535); pass one`);
   return port;
 }
 
@@ -151,14 +188,25 @@ function configFromFlags(f: Record<string, unknown>): TabletConfig {
     poolSize: f['queryserver-config-pool-size'] as number | undefined,
     streamPoolSize: f['queryserver-config-stream-pool-size'] as number | undefined,
     txPoolSize: f['queryserver-config-transaction-cap'] as number | undefined,
-    txPoolTimeoutMs: ms(f['queryserver-config-txpool-timeout'] as string | undefined, 'queryserver-config-txpool-timeout'),
-    queryPoolTimeoutMs: ms(f['queryserver-config-query-pool-timeout'] as string | undefined, 'queryserver-config-query-pool-timeout'),
+    txPoolTimeoutMs: ms(
+      f['queryserver-config-txpool-timeout'] as string | undefined,
+      'queryserver-config-txpool-timeout',
+    ),
+    queryPoolTimeoutMs: ms(
+      f['queryserver-config-query-pool-timeout'] as string | undefined,
+      'queryserver-config-query-pool-timeout',
+    ),
     queryTimeoutMs: ms(f['queryserver-config-query-timeout'] as string | undefined, 'queryserver-config-query-timeout'),
-    txTimeoutMs: ms(f['queryserver-config-transaction-timeout'] as string | undefined, 'queryserver-config-transaction-timeout'),
+    txTimeoutMs: ms(
+      f['queryserver-config-transaction-timeout'] as string | undefined,
+      'queryserver-config-transaction-timeout',
+    ),
     idleTimeoutMs: ms(f['queryserver-config-idle-timeout'] as string | undefined, 'queryserver-config-idle-timeout'),
     maxResultSize: f['queryserver-config-max-result-size'] as number | undefined,
     shutdownGracePeriodMs: ms(f['shutdown-grace-period'] as string | undefined, 'shutdown-grace-period'),
     consolidator: f['enable-consolidator'] === false ? 'disable' : undefined,
   };
-  return tabletConfig(Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<TabletConfig>);
+  return tabletConfig(
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<TabletConfig>,
+  );
 }

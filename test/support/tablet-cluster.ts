@@ -10,6 +10,7 @@ import { RpcClient } from '../../src/core/rpc/index.js';
 import { QueryService, TabletManagerService } from '../../src/core/tablet/query-service.js';
 import { tabletConfig, type TabletConfig } from '../../src/core/tablet/tablet-config.js';
 import { TabletServer } from '../../src/core/tablet/tablet-server.js';
+import { initShardPrimary } from '../../src/core/ctl/init-shard-primary.js';
 import type { TabletTarget, TabletType } from '../../src/core/tablet/tablet-target.js';
 import { openTopoServer } from '../../src/core/topo/open-topo-server.js';
 import { formatTabletAlias } from '../../src/core/topo/records/tablet-alias.js';
@@ -20,8 +21,19 @@ import { defaultDbConfigs } from '../../src/core/mysqlctl/index.js';
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const devEntry = path.join(repoRoot, 'bin', 'dev.js');
 
+/** Tablets of one shard. */
+export interface ShardLayout {
+  readonly keyspace: string;
+  readonly shard: string;
+  readonly tablets: number;
+}
+
 export interface TabletClusterOptions {
-  /** Number of tablets (each with its own mysqld); default 3. */
+  /**
+   * Shards and their tablet counts; tablets are numbered (index, uid) in this order. Default: one shard
+   * `keyspace`/`shard` (test_ks/0) of `count` (3) tablets.
+   */
+  readonly layout?: readonly ShardLayout[];
   readonly count?: number;
   readonly keyspace?: string;
   readonly shard?: string;
@@ -39,6 +51,8 @@ export interface TabletClusterOptions {
 
 export interface ClusterTablet {
   readonly index: number;
+  readonly keyspace: string;
+  readonly shard: string;
   readonly uid: number;
   /** "zone1-0000000100" */
   readonly alias: string;
@@ -60,10 +74,11 @@ export interface VtRun {
 }
 
 /**
- * A shard of real tablets for e2e suites: N mysqlds (started in parallel) and N tablets registered in a local
- * topology under a temp VTDATAROOT, some as `vt tablet` processes, the rest in-process TabletServers.
- * Nothing is elected: run `cluster.vt('ctl', 'init-shard-primary', ...)` (or the core action). Call `stop()` in
- * afterAll: it SIGTERMs the processes, stops servers and mysqlds and removes the data root.
+ * Shards of real tablets for e2e suites: one mysqld per tablet (all started in parallel) and the tablets
+ * registered in a local topology under a temp VTDATAROOT (cell zone1), some as `vt tablet` processes, the rest
+ * in-process TabletServers. Every tablet starts as a replica: elect with `electPrimaries()` (first tablet of each
+ * shard, in-process ctl action) or `cluster.vt('ctl', 'init-shard-primary', ...)`. Call `stop()` in afterAll:
+ * it SIGTERMs the processes, stops servers and mysqlds and removes the data root.
  */
 export class TabletCluster {
   readonly clients: RpcClient[] = [];
@@ -73,8 +88,7 @@ export class TabletCluster {
   private constructor(
     readonly dataRoot: string,
     readonly topoRoot: string,
-    readonly keyspace: string,
-    readonly shard: string,
+    readonly layout: readonly ShardLayout[],
     readonly topo: TopoServer,
     readonly mysqlds: StartedMysqlds,
     readonly tablets: ClusterTablet[],
@@ -82,9 +96,9 @@ export class TabletCluster {
   ) {}
 
   static async start(o: TabletClusterOptions = {}): Promise<TabletCluster> {
-    const count = o.count ?? 3;
-    const keyspace = o.keyspace ?? 'test_ks';
-    const shard = o.shard ?? '0';
+    const layout = o.layout ?? [{ keyspace: o.keyspace ?? 'test_ks', shard: o.shard ?? '0', tablets: o.count ?? 3 }];
+    const slots = layout.flatMap((l) => Array.from({ length: l.tablets }, () => l));
+    const count = slots.length;
     const cell = o.cell ?? 'zone1';
     const baseUid = o.baseUid ?? 100;
     const dataRoot = await mkdtemp(path.join(os.tmpdir(), 'vt-tablet-cluster-'));
@@ -104,12 +118,19 @@ export class TabletCluster {
       ]);
       [mysqlds, topo] = await started;
       const ts = topo;
-      const cluster = new TabletCluster(dataRoot, topoRoot, keyspace, shard, ts, mysqlds, tablets, env);
+      const cluster = new TabletCluster(dataRoot, topoRoot, layout, ts, mysqlds, tablets, env);
       const made = await Promise.allSettled(
         mysqlds.instances.map((m, index) =>
           (o.processes ?? []).includes(index)
-            ? cluster.startProcess(index, m, cell, o.processFlags?.[index] ?? [])
-            : cluster.startInProcess(index, m, cell, o.inProcessConfig?.[index] ?? {}, o.healthIntervalMs ?? 500),
+            ? cluster.startProcess(index, slots[index]!, m, cell, o.processFlags?.[index] ?? [])
+            : cluster.startInProcess(
+                index,
+                slots[index]!,
+                m,
+                cell,
+                o.inProcessConfig?.[index] ?? {},
+                o.healthIntervalMs ?? 500,
+              ),
         ),
       );
       for (const r of made) if (r.status === 'fulfilled') tablets.push(r.value);
@@ -151,8 +172,20 @@ export class TabletCluster {
     });
   }
 
-  target(tabletType: TabletType): TabletTarget {
-    return { keyspace: this.keyspace, shard: this.shard, tabletType };
+  /** The first layout entry's keyspace/shard unless given. */
+  target(tabletType: TabletType, shard = this.layout[0]!.shard, keyspace = this.layout[0]!.keyspace): TabletTarget {
+    return { keyspace, shard, tabletType };
+  }
+
+  /** Elects the first tablet of every shard with the init-shard-primary action (in-process); returns their indexes. */
+  async electPrimaries(): Promise<number[]> {
+    const firsts: number[] = [];
+    for (const l of this.layout) {
+      const t = this.tablets.find((x) => x.keyspace === l.keyspace && x.shard === l.shard)!;
+      await initShardPrimary(this.topo, `${l.keyspace}/${l.shard}`, t.alias);
+      firsts.push(t.index);
+    }
+    return firsts;
   }
 
   /** An RPC client to tablet `i` (closed by stop()). */
@@ -178,7 +211,8 @@ export class TabletCluster {
     const t = this.tablets[i]!;
     if (!t.proc) throw new Error(`tablet ${i} is not a process tablet`);
     const code = await stopProcess(t.proc);
-    this.tablets[i] = await this.startProcess(i, t.mysqld, t.alias.slice(0, t.alias.lastIndexOf('-')), this.processFlags.get(i) ?? []);
+    const cell = t.alias.slice(0, t.alias.lastIndexOf('-'));
+    this.tablets[i] = await this.startProcess(i, t, t.mysqld, cell, this.processFlags.get(i) ?? []);
     return code;
   }
 
@@ -197,6 +231,7 @@ export class TabletCluster {
 
   private async startInProcess(
     index: number,
+    where: { readonly keyspace: string; readonly shard: string },
     m: Mysqld,
     cell: string,
     config: Partial<TabletConfig>,
@@ -206,8 +241,8 @@ export class TabletCluster {
       env: this.env,
       topo: this.topo,
       alias: { cell, uid: m.uid },
-      keyspace: this.keyspace,
-      shard: this.shard,
+      keyspace: where.keyspace,
+      shard: where.shard,
       initTabletType: 'replica',
       hostname: '127.0.0.1',
       bindAddress: '127.0.0.1',
@@ -221,10 +256,27 @@ export class TabletCluster {
       healthIntervalMs,
     });
     await server.start();
-    return { index, uid: m.uid, alias: server.alias, mysqld: m, rpcPort: server.rpcPort, httpPort: server.httpPort, server };
+    const { keyspace, shard } = where;
+    return {
+      index,
+      keyspace,
+      shard,
+      uid: m.uid,
+      alias: server.alias,
+      mysqld: m,
+      rpcPort: server.rpcPort,
+      httpPort: server.httpPort,
+      server,
+    };
   }
 
-  private startProcess(index: number, m: Mysqld, cell: string, extra: readonly string[]): Promise<ClusterTablet> {
+  private startProcess(
+    index: number,
+    where: { readonly keyspace: string; readonly shard: string },
+    m: Mysqld,
+    cell: string,
+    extra: readonly string[],
+  ): Promise<ClusterTablet> {
     this.processFlags.set(index, extra);
     const logFile = path.join(this.dataRoot, `tablet-${m.uid}.log`);
     const args = [
@@ -233,9 +285,9 @@ export class TabletCluster {
       '--tablet-path',
       `${cell}-${m.uid}`,
       '--init-keyspace',
-      this.keyspace,
+      where.keyspace,
       '--init-shard',
-      this.shard,
+      where.shard,
       '--init-tablet-type',
       'replica',
       '--hostname',
@@ -273,6 +325,8 @@ export class TabletCluster {
           clearTimeout(timer);
           resolve({
             index,
+            keyspace: where.keyspace,
+            shard: where.shard,
             uid: m.uid,
             alias: formatTabletAlias({ cell, uid: m.uid }),
             mysqld: m,

@@ -53,7 +53,12 @@ export interface StatefulReply {
   readonly transactionId: number;
   readonly reservedId: number;
   readonly result?: QueryResult;
-  readonly error?: { readonly code: string; readonly message: string; readonly errno: number; readonly sqlState: string };
+  readonly error?: {
+    readonly code: string;
+    readonly message: string;
+    readonly errno: number;
+    readonly sqlState: string;
+  };
 }
 
 export interface ReserveRequest extends ExecuteRequest {
@@ -198,7 +203,12 @@ export const TabletManagerService = defineService('tabletmanager', {
   InitPrimary: unary<Record<string, never>, { readonly position: string; readonly primaryTermStartTime: string }>(),
   InitReplica: unary<InitReplicaRequest, void>(),
   PopulateReparentJournal: unary<
-    { readonly timeCreatedNs: bigint; readonly actionName: string; readonly primaryAlias: string; readonly position: string },
+    {
+      readonly timeCreatedNs: bigint;
+      readonly actionName: string;
+      readonly primaryAlias: string;
+      readonly position: string;
+    },
     void
   >(),
   FullStatus: unary<Record<string, never>, FullStatus>(),

@@ -43,7 +43,10 @@ describe('StateManager', () => {
     const s = serving();
     expect(() => s.checkTarget({ keyspace: 'ks', shard: '-80', tabletType: 'replica' })).not.toThrow();
     const ks = rejection(() => s.checkTarget({ keyspace: 'other', shard: '-80', tabletType: 'replica' }));
-    expect([ks.code, ks.message]).toEqual(['FAILED_PRECONDITION', 'invalid target: keyspace other does not match expected ks']);
+    expect([ks.code, ks.message]).toEqual([
+      'FAILED_PRECONDITION',
+      'invalid target: keyspace other does not match expected ks',
+    ]);
     const shard = rejection(() => s.checkTarget({ keyspace: 'ks', shard: '80-', tabletType: 'replica' }));
     expect(shard.message).toBe('invalid target: shard 80- does not match expected -80');
     const type = rejection(() => s.checkTarget({ keyspace: 'ks', shard: '-80', tabletType: 'primary' }));
@@ -53,7 +56,9 @@ describe('StateManager', () => {
     s.setMysql(false);
     const down = rejection(() => s.checkTarget({ keyspace: 'ks', shard: '-80', tabletType: 'replica' }));
     expect([down.code, down.message]).toEqual(['UNAVAILABLE', 'operation not allowed in state NOT_SERVING']);
-    expect(() => s.checkTarget({ keyspace: 'ks', shard: '-80', tabletType: 'replica' }, { allowNotServing: true })).not.toThrow();
+    expect(() =>
+      s.checkTarget({ keyspace: 'ks', shard: '-80', tabletType: 'replica' }, { allowNotServing: true }),
+    ).not.toThrow();
   });
 
   it('starts a primary term when becoming primary and clears it otherwise; notifies listeners in order', () => {
@@ -62,7 +67,11 @@ describe('StateManager', () => {
     const off = s.onChange((h) => seen.push(h));
     s.setType('primary', '2026-01-01T00:00:00.000Z');
     s.setReplication(7, '');
-    expect(s.health()).toMatchObject({ tabletType: 'primary', primaryTermStartTime: '2026-01-01T00:00:00.000Z', replicationLagSeconds: 0 });
+    expect(s.health()).toMatchObject({
+      tabletType: 'primary',
+      primaryTermStartTime: '2026-01-01T00:00:00.000Z',
+      replicationLagSeconds: 0,
+    });
     s.setType('replica');
     expect(s.health()).toMatchObject({ tabletType: 'replica', primaryTermStartTime: null, replicationLagSeconds: 7 });
     s.setMysql(true); // no change: no event

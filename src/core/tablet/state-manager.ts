@@ -164,7 +164,10 @@ export class StateManager {
       );
     }
     if (target.shard !== this.shard) {
-      throw new VtError('FAILED_PRECONDITION', `invalid target: shard ${target.shard} does not match expected ${this.shard}`);
+      throw new VtError(
+        'FAILED_PRECONDITION',
+        `invalid target: shard ${target.shard} does not match expected ${this.shard}`,
+      );
     }
     if (String(target.tabletType).toLowerCase() !== this.tabletType) {
       throw new VtError(

@@ -80,7 +80,9 @@ export class TabletHttp {
     try {
       await this.app.listen({ port, host });
     } catch (err) {
-      throw new VtError('UNAVAILABLE', `http: cannot listen on ${host}:${port}: ${(err as Error).message}`, { cause: err });
+      throw new VtError('UNAVAILABLE', `http: cannot listen on ${host}:${port}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const addr = this.app.server.address();
     return typeof addr === 'object' && addr ? addr.port : port;
@@ -111,10 +113,15 @@ export class TabletHttp {
     const v = this.o.engine.vars();
     const row = (k: string, val: unknown): string => `<tr><th>${esc(k)}</th><td>${esc(val)}</td></tr>`;
     const pools = Object.entries(v.pools)
-      .map(([name, p]) => row(`${name} pool`, `${p.inUse} in use / ${p.capacity} (${p.waiting} waiting, ${p.timeouts} timeouts)`))
+      .map(([name, p]) =>
+        row(`${name} pool`, `${p.inUse} in use / ${p.capacity} (${p.waiting} waiting, ${p.timeouts} timeouts)`),
+      )
       .join('');
     const plans = Object.entries(v.stats.queries)
-      .map(([plan, p]) => `<tr><td>${esc(plan)}</td><td>${p.count}</td><td>${p.errors}</td><td>${p.rows}</td><td>${(p.count ? p.totalMs / p.count : 0).toFixed(2)}</td></tr>`)
+      .map(
+        ([plan, p]) =>
+          `<tr><td>${esc(plan)}</td><td>${p.count}</td><td>${p.errors}</td><td>${p.rows}</td><td>${(p.count ? p.totalMs / p.count : 0).toFixed(2)}</td></tr>`,
+      )
       .join('');
     return `<!doctype html><html><head><meta charset="utf-8"><title>tablet ${esc(h.tabletAlias)}</title>
 <style>body{font-family:sans-serif;margin:1.5em}th{text-align:left;padding-right:1em}td,th{padding:2px 8px}

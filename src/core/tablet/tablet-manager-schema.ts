@@ -14,7 +14,11 @@ const str = (v: unknown): string => (v === null || v === undefined ? '' : String
  * order, primary key columns and information_schema size estimates. A missing database gives an empty
  * databaseSchema and no tables rather than an error, as a tablet before its first schema change has none.
  */
-export async function readSchema(db: DbaSession, dbName: string, tables?: readonly string[]): Promise<SchemaDefinition> {
+export async function readSchema(
+  db: DbaSession,
+  dbName: string,
+  tables?: readonly string[],
+): Promise<SchemaDefinition> {
   const dbLit = quoteString(dbName);
   const exists = await db.query(`SELECT 1 FROM information_schema.schemata WHERE schema_name = ${dbLit}`);
   if (exists.length === 0) return { databaseSchema: '', tableDefinitions: [] };
@@ -50,7 +54,9 @@ export async function readSchema(db: DbaSession, dbName: string, tables?: readon
     const name = str(r['name']);
     const type = str(r['type']);
     const isView = type === 'VIEW';
-    const create = await db.query(`SHOW CREATE ${isView ? 'VIEW' : 'TABLE'} ${quoteIdentifier(dbName)}.${quoteIdentifier(name)}`);
+    const create = await db.query(
+      `SHOW CREATE ${isView ? 'VIEW' : 'TABLE'} ${quoteIdentifier(dbName)}.${quoteIdentifier(name)}`,
+    );
     const cols = columns.get(name) ?? [];
     defs.push({
       name,

@@ -36,12 +36,15 @@ const DEFAULT_WAIT_MS = 30_000;
 /**
  * The TabletManager RPCs (Vitess's tabletmanager service): schema, admin queries, type changes and MariaDB
  * replication control, over per-call dba connections. Every failure is a VtError; mysqld errors keep their
- * errno/SQLSTATE. Calls that change replication or the type are not serialised here: the callers (ctl actions)
- * hold the shard lock, as in Vitess.
+ * errno/SQLSTATE. Calls that change replication, read_only or the type run one at a time (in arrival order), so
+ * two operators cannot interleave e.g. InitReplica and SetReplicationSource on one tablet; reads run freely.
+ * Cross-tablet consistency is the callers' job (ctl actions hold the shard lock, as in Vitess).
  */
 export class TabletManager implements ServiceImpl<Methods> {
   /** Set by StopReplication, cleared by Start/Set/Init: the health checker must not restart replication then. */
   replicationStoppedOnPurpose = false;
+  /** Tail of the chain that runs state-changing actions one at a time (Vitess's tablet action lock). */
+  private actions: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: TabletManagerOptions) {}
 
@@ -58,21 +61,18 @@ export class TabletManager implements ServiceImpl<Methods> {
     await this.o.dba.query('SELECT 1');
   }
 
-  async ApplySchema(req: { sql: string; disableBinlogs?: boolean }) {
-    const statements = splitStatements(req.sql ?? '');
-    if (statements.length === 0) throw Err.invalidArgument('ApplySchema: no SQL statements given');
-    return this.o.dba.withSession(
-      async (s) => {
+  ApplySchema(req: { sql: string; disableBinlogs?: boolean }) {
+    return this.serial(async () => {
+      const statements = splitStatements(req.sql ?? '');
+      if (statements.length === 0) throw Err.invalidArgument('ApplySchema: no SQL statements given');
+      return this.o.dba.withSession(async (s) => {
         const beforeSchema = await readSchema(s, this.o.dbName);
         if (req.disableBinlogs) await s.exec('SET SESSION sql_log_bin = 0');
-        await s.exec(`CREATE DATABASE IF NOT EXISTS \`${this.o.dbName.replace(/`/g, '``')}\``);
-        await s.exec(`USE \`${this.o.dbName.replace(/`/g, '``')}\``);
         for (const sql of statements) await s.exec(sql);
         const afterSchema = await readSchema(s, this.o.dbName);
         return { beforeSchema, afterSchema };
-      },
-      { database: '' },
-    );
+      });
+    });
   }
 
   ExecuteFetchAsDba(req: FetchRequest): Promise<QueryResult> {
@@ -83,26 +83,32 @@ export class TabletManager implements ServiceImpl<Methods> {
     return this.fetch(this.o.app, req, false);
   }
 
-  async ChangeType(req: { tabletType: TabletType }): Promise<void> {
-    const to = String(req.tabletType ?? '').toLowerCase() as TabletType;
-    if (to === 'primary') {
-      throw Err.failedPrecondition('ChangeType cannot make a tablet primary: use init-shard-primary or a reparent');
-    }
-    if (!['replica', 'rdonly', 'spare', 'drained', 'backup', 'restore'].includes(to)) {
-      throw Err.invalidArgument(`ChangeType: invalid tablet type "${String(req.tabletType)}"`);
-    }
-    if (this.o.state.type === 'primary') {
-      throw Err.failedPrecondition(`tablet ${this.o.state.alias} is the primary; reparent before changing its type`);
-    }
-    await this.o.changeType(to);
+  ChangeType(req: { tabletType: TabletType }): Promise<void> {
+    return this.serial(async () => {
+      const to = String(req.tabletType ?? '').toLowerCase() as TabletType;
+      if (to === 'primary') {
+        throw Err.failedPrecondition('ChangeType cannot make a tablet primary: use init-shard-primary or a reparent');
+      }
+      if (!['replica', 'rdonly', 'spare', 'drained', 'backup', 'restore'].includes(to)) {
+        throw Err.invalidArgument(`ChangeType: invalid tablet type "${String(req.tabletType)}"`);
+      }
+      if (this.o.state.type === 'primary') {
+        throw Err.failedPrecondition(`tablet ${this.o.state.alias} is the primary; reparent before changing its type`);
+      }
+      await this.o.changeType(to);
+    });
   }
 
-  async SetReadOnly(): Promise<void> {
-    await repl.setReadOnly(this.o.dba, true);
+  SetReadOnly(): Promise<void> {
+    return this.serial(async () => {
+      await repl.setReadOnly(this.o.dba, true);
+    });
   }
 
-  async SetReadWrite(): Promise<void> {
-    await repl.setReadOnly(this.o.dba, false);
+  SetReadWrite(): Promise<void> {
+    return this.serial(async () => {
+      await repl.setReadOnly(this.o.dba, false);
+    });
   }
 
   async PrimaryPosition(): Promise<{ position: string }> {
@@ -113,22 +119,28 @@ export class TabletManager implements ServiceImpl<Methods> {
     await this.o.dba.withSession((s) => repl.waitForPosition(s, req.position, req.timeoutMs ?? DEFAULT_WAIT_MS));
   }
 
-  async StopReplication(): Promise<void> {
-    this.replicationStoppedOnPurpose = true;
-    await repl.stopReplication(this.o.dba);
-    await this.o.probeHealth();
+  StopReplication(): Promise<void> {
+    return this.serial(async () => {
+      this.replicationStoppedOnPurpose = true;
+      await repl.stopReplication(this.o.dba);
+      await this.o.probeHealth();
+    });
   }
 
-  async StartReplication(): Promise<void> {
-    this.replicationStoppedOnPurpose = false;
-    await repl.startReplication(this.o.dba);
-    await this.o.probeHealth();
+  StartReplication(): Promise<void> {
+    return this.serial(async () => {
+      this.replicationStoppedOnPurpose = false;
+      await repl.startReplication(this.o.dba);
+      await this.o.probeHealth();
+    });
   }
 
-  async SetReplicationSource(req: ReplicationSourceSpec): Promise<void> {
-    this.replicationStoppedOnPurpose = false;
-    await this.o.dba.withSession((s) => repl.setReplicationSource(s, this.source(req), true));
-    await this.o.probeHealth();
+  SetReplicationSource(req: ReplicationSourceSpec): Promise<void> {
+    return this.serial(async () => {
+      this.replicationStoppedOnPurpose = false;
+      await this.o.dba.withSession((s) => repl.setReplicationSource(s, this.source(req), true));
+      await this.o.probeHealth();
+    });
   }
 
   async ReplicationStatus() {
@@ -136,12 +148,14 @@ export class TabletManager implements ServiceImpl<Methods> {
   }
 
   /** Makes this tablet a writable primary with no source, type PRIMARY and a new term starting now. */
-  async InitPrimary(): Promise<{ position: string; primaryTermStartTime: string }> {
-    const position = await this.o.dba.withSession((s) => repl.initPrimary(s));
-    const primaryTermStartTime = new Date().toISOString();
-    await this.o.changeType('primary', primaryTermStartTime);
-    await this.o.probeHealth();
-    return { position, primaryTermStartTime };
+  InitPrimary(): Promise<{ position: string; primaryTermStartTime: string }> {
+    return this.serial(async () => {
+      const position = await this.o.dba.withSession((s) => repl.initPrimary(s));
+      const primaryTermStartTime = new Date().toISOString();
+      await this.o.changeType('primary', primaryTermStartTime);
+      await this.o.probeHealth();
+      return { position, primaryTermStartTime };
+    });
   }
 
   /**
@@ -149,7 +163,7 @@ export class TabletManager implements ServiceImpl<Methods> {
    * primary), then with `timeCreatedNs` waits for that reparent journal row to arrive: proof that it
    * replicates from the new primary. DEADLINE_EXCEEDED names the replication state when it does not.
    */
-  async InitReplica(req: {
+  InitReplica(req: {
     primaryAlias: string;
     host: string;
     port: number;
@@ -157,37 +171,41 @@ export class TabletManager implements ServiceImpl<Methods> {
     timeCreatedNs?: bigint;
     waitTimeoutMs?: number;
   }): Promise<void> {
-    this.replicationStoppedOnPurpose = false;
-    await this.o.dba.withSession((s) => repl.initReplica(s, this.source(req), req.position ?? ''));
-    if (this.o.state.type === 'primary') await this.o.changeType('replica');
-    await this.o.probeHealth();
-    if (req.timeCreatedNs === undefined || req.timeCreatedNs === null) return;
-    const deadline = Date.now() + (req.waitTimeoutMs ?? DEFAULT_WAIT_MS);
-    await this.o.dba.withSession(async (s) => {
-      while (!(await repl.hasReparentJournalEntry(s, BigInt(req.timeCreatedNs!)))) {
-        if (Date.now() > deadline) {
-          const st = await repl.replicationStatus(s);
-          throw new VtError(
-            'DEADLINE_EXCEEDED',
-            `tablet ${this.o.state.alias} did not receive the reparent journal entry of ${req.primaryAlias} within ` +
-              `${req.waitTimeoutMs ?? DEFAULT_WAIT_MS} ms (io running: ${st?.ioRunning}, sql running: ${st?.sqlRunning}` +
-              `${st?.lastIoError ? `, io error: ${st.lastIoError}` : ''}${st?.lastSqlError ? `, sql error: ${st.lastSqlError}` : ''})`,
-          );
+    return this.serial(async () => {
+      this.replicationStoppedOnPurpose = false;
+      await this.o.dba.withSession((s) => repl.initReplica(s, this.source(req), req.position ?? ''));
+      if (this.o.state.type === 'primary') await this.o.changeType('replica');
+      await this.o.probeHealth();
+      if (req.timeCreatedNs === undefined || req.timeCreatedNs === null) return;
+      const deadline = Date.now() + (req.waitTimeoutMs ?? DEFAULT_WAIT_MS);
+      await this.o.dba.withSession(async (s) => {
+        while (!(await repl.hasReparentJournalEntry(s, BigInt(req.timeCreatedNs!)))) {
+          if (Date.now() > deadline) {
+            const st = await repl.replicationStatus(s);
+            throw new VtError(
+              'DEADLINE_EXCEEDED',
+              `tablet ${this.o.state.alias} did not receive the reparent journal entry of ${req.primaryAlias} within ` +
+                `${req.waitTimeoutMs ?? DEFAULT_WAIT_MS} ms (io running: ${st?.ioRunning}, sql running: ${st?.sqlRunning}` +
+                `${st?.lastIoError ? `, io error: ${st.lastIoError}` : ''}${st?.lastSqlError ? `, sql error: ${st.lastSqlError}` : ''})`,
+            );
+          }
+          await sleep(50);
         }
-        await sleep(50);
-      }
+      });
     });
   }
 
-  async PopulateReparentJournal(req: { timeCreatedNs: bigint; actionName: string; primaryAlias: string; position: string }) {
-    await this.o.dba.withSession((s) =>
-      repl.populateReparentJournal(s, {
-        timeCreatedNs: BigInt(req.timeCreatedNs),
-        actionName: req.actionName,
-        primaryAlias: req.primaryAlias,
-        position: req.position,
-      }),
-    );
+  PopulateReparentJournal(req: { timeCreatedNs: bigint; actionName: string; primaryAlias: string; position: string }) {
+    return this.serial(async () => {
+      await this.o.dba.withSession((s) =>
+        repl.populateReparentJournal(s, {
+          timeCreatedNs: BigInt(req.timeCreatedNs),
+          actionName: req.actionName,
+          primaryAlias: req.primaryAlias,
+          position: req.position,
+        }),
+      );
+    });
   }
 
   async FullStatus(): Promise<FullStatus> {
@@ -219,6 +237,12 @@ export class TabletManager implements ServiceImpl<Methods> {
         primaryTermStartTime: state.primaryTermStartTime,
       };
     });
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.actions.then(fn, fn);
+    this.actions = run.catch(() => undefined);
+    return run;
   }
 
   private async fetch(conn: DbaConnector, req: FetchRequest, disableBinlogs: boolean): Promise<QueryResult> {

@@ -17,7 +17,12 @@ export function tabletMetrics(source: TabletMetricsSource, alias: string): Regis
   const registry = new Registry();
   registry.setDefaultLabels({ tablet: alias });
   const registers = [registry];
-  const counter = (name: string, help: string, labelNames: string[], fill: (c: Counter<string>, v: QueryEngineVars) => void) =>
+  const counter = (
+    name: string,
+    help: string,
+    labelNames: string[],
+    fill: (c: Counter<string>, v: QueryEngineVars) => void,
+  ) =>
     new Counter({
       name,
       help,

@@ -100,7 +100,9 @@ export class TabletQueryService implements ServiceImpl<Methods> {
   BeginExecute(req: ExecuteRequest, ctx: CallContext): Promise<StatefulReply> {
     return this.count('BeginExecute', async () => {
       this.state.checkTarget(req.target);
-      return statefulReply(await this.engine.beginExecute({ sql: req.sql, ...this.bind(req), options: this.options(req, ctx) }));
+      return statefulReply(
+        await this.engine.beginExecute({ sql: req.sql, ...this.bind(req), options: this.options(req, ctx) }),
+      );
     });
   }
 

@@ -91,7 +91,12 @@ export class TabletServer {
       password: o.dbConfigs[role].password,
       ...(database ? { database } : {}),
     });
-    this.state = new StateManager({ alias: this.aliasText, keyspace: o.keyspace, shard: o.shard, type: o.initTabletType });
+    this.state = new StateManager({
+      alias: this.aliasText,
+      keyspace: o.keyspace,
+      shard: o.shard,
+      type: o.initTabletType,
+    });
     this.engine = new QueryEngine({
       env,
       config: o.config,
@@ -166,7 +171,14 @@ export class TabletServer {
     this.boundHttpPort = await this.http.listen(this.o.httpPort, host);
     await this.register(shardRecord.key_range);
     this.o.env.logger.info(
-      { keyspace, shard, type: this.state.type, serving: this.state.serving, grpc: this.boundRpcPort, http: this.boundHttpPort },
+      {
+        keyspace,
+        shard,
+        type: this.state.type,
+        serving: this.state.serving,
+        grpc: this.boundRpcPort,
+        http: this.boundHttpPort,
+      },
       'tablet: started',
     );
   }
@@ -286,8 +298,10 @@ export class TabletServer {
       }
       if (this.state.type === 'primary') await setReadOnly(this.dba, false);
     } catch (err) {
-      this.o.env.logger.warn({ err: VtError.from(err).message }, 'tablet: mysqld setup failed; retried when it returns');
+      this.o.env.logger.warn(
+        { err: VtError.from(err).message },
+        'tablet: mysqld setup failed; retried when it returns',
+      );
     }
   }
 }
-
