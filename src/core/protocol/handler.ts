@@ -9,7 +9,10 @@ import type { ResultEvent, SqlValue } from '../sqltypes/result.js';
  * handler error. Calls on one connection never overlap: commands are processed strictly in order.
  */
 export interface Handler {
-  /** After a successful login, before the first command (the connection's user/db are set). */
+  /**
+   * After authentication, before the login's OK: user and userData are set; db is not yet (initDb follows
+   * when the client connects with a database). Throwing refuses the login with that error.
+   */
   newConnection?(conn: ServerConnection): void | Promise<void>;
   /**
    * The client went away (QUIT, socket closed, protocol error, server close). Called exactly once per
@@ -40,7 +43,7 @@ export interface Handler {
    * (roll back, clear variables). Prepared statements are already closed by the protocol.
    */
   resetConnection?(conn: ServerConnection): void | Promise<void>;
-  /** COM_FIELD_LIST (deprecated): the table's columns. Without it the protocol answers an ERR. */
+  /** COM_FIELD_LIST (deprecated): the table's columns. Without it the protocol answers an empty list. */
   fieldList?(conn: ServerConnection, table: string, wildcard: string): readonly Field[] | Promise<readonly Field[]>;
 }
 

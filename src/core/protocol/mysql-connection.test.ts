@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixtureServer } from '../../../test/support/protocol-fixture.js';
+import { fixtureHandler, startFixtureServer } from '../../../test/support/protocol-fixture.js';
+import { silentLogger } from '../env/logger.js';
+import { AuthServerNone } from './auth-server.js';
+import { MysqlServer } from './mysql-server.js';
 import { RAW_CLIENT_CAPS, RawClient, parseErr, u16, u32 } from '../../../test/support/protocol-raw-client.js';
 import { field } from '../sqltypes/field.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
 import { Cap, Com, ServerStatus } from './constants.js';
-import type { MysqlServer } from './mysql-server.js';
 
 /** Byte-level conversations with MysqlServer: exact packets, sequence ids, malformed input, robustness. */
 
@@ -383,6 +385,30 @@ describe('protocol errors close only that connection', () => {
 });
 
 describe('server lifecycle', () => {
+  it('rejects bad options with clear errors', () => {
+    const base = {
+      handler: fixtureHandler(),
+      authServer: new AuthServerNone(),
+      serverVersion: 'v',
+      logger: silentLogger,
+    };
+    expect(() => new MysqlServer({ ...base, requireSecureTransport: true })).toThrow(/needs a TLS certificate/);
+    expect(() => new MysqlServer({ ...base, tls: { cert: 'nope', key: 'nope' } })).toThrow(
+      /invalid TLS certificate or key/,
+    );
+  });
+
+  it('listen() on a port in use rejects with a VtError', async () => {
+    const s = new MysqlServer({
+      handler: fixtureHandler(),
+      authServer: new AuthServerNone(),
+      serverVersion: 'v',
+      logger: silentLogger,
+    });
+    await expect(s.listen(port, '127.0.0.1')).rejects.toThrow(/cannot listen on 127.0.0.1/);
+    await s.close();
+  });
+
   it('close() stops accepting and closes open connections', async () => {
     const s = await startFixtureServer();
     const { client: c } = await RawClient.login(s.port);

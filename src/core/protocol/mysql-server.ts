@@ -60,7 +60,13 @@ export class MysqlServer {
       throw Err.invalidArgument('requireSecureTransport needs a TLS certificate and key');
     }
     let tlsContext: SecureContext | undefined;
-    if (opts.tls) tlsContext = createSecureContext({ cert: opts.tls.cert, key: opts.tls.key });
+    if (opts.tls) {
+      try {
+        tlsContext = createSecureContext({ cert: opts.tls.cert, key: opts.tls.key });
+      } catch (e) {
+        throw Err.invalidArgument(`invalid TLS certificate or key: ${(e as Error).message}`);
+      }
+    }
     const auth: AuthContext = { authServer: opts.authServer, sha2Cache: new Map(), rsaKey: lazyRsaKey() };
     this.config = {
       handler: opts.handler,
