@@ -251,11 +251,16 @@ export class CommandDispatcher {
     await conn.runQuery((signal) => conn.config.handler.execute(conn, e.stmt, params, { signal }), true);
   }
 
+  /** Forgets a statement. Handler errors are logged, never answered: COM_STMT_CLOSE has no response. */
   private closeStatement(id: number): void {
     const e = this.stmts.get(id);
     if (e === undefined) return;
     this.stmts.delete(id);
-    this.conn.config.handler.closeStatement?.(this.conn, e.stmt);
+    try {
+      this.conn.config.handler.closeStatement?.(this.conn, e.stmt);
+    } catch (err) {
+      this.conn.config.logger.warn({ conn: this.conn.id, stmt: id, err: String(err) }, 'closeStatement failed');
+    }
   }
 
   closeAllStatements(): void {

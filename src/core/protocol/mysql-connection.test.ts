@@ -398,6 +398,27 @@ describe('server lifecycle', () => {
     );
   });
 
+  it('handler errors in closeStatement and connectionClosed are contained', async () => {
+    const handler = fixtureHandler();
+    handler.closeStatement = () => {
+      throw new Error('close failed');
+    };
+    handler.connectionClosed = () => {
+      throw new Error('rollback failed');
+    };
+    const s = await startFixtureServer({ handler });
+    const { client: c } = await RawClient.login(s.port);
+    const id = await prepare(c, 'echo ?', 2);
+    c.command(Com.STMT_CLOSE, u32(id)); // no response expected, even though the handler threw
+    await prepare(c, 'echo ?', 2);
+    c.command(Com.PING);
+    expect((await c.read()).payload[0]).toBe(0);
+    c.command(Com.QUIT);
+    await c.closed;
+    await expect.poll(() => s.server.connectionCount).toBe(0);
+    await s.server.close();
+  });
+
   it('listen() on a port in use rejects with a VtError', async () => {
     const s = new MysqlServer({
       handler: fixtureHandler(),

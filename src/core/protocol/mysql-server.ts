@@ -139,10 +139,13 @@ export class MysqlServer {
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     const conn = new MysqlConnection(socket, id, this.config);
     this.connections.set(id, conn);
-    const done = conn.run().finally(() => {
-      this.connections.delete(id);
-      this.running.delete(done);
-    });
+    const done = conn
+      .run()
+      .catch((e: unknown) => this.config.logger.error({ conn: id, err: String(e) }, 'connection teardown failed'))
+      .finally(() => {
+        this.connections.delete(id);
+        this.running.delete(done);
+      });
     this.running.add(done);
   }
 }
