@@ -10,7 +10,7 @@ import { VtError } from '../core/errors/index.js';
 
 export default class Up extends Command {
   static override description =
-    'Start a whole local cluster in the background: topology, one mysqld + tablet per tablet, primaries elected, schema and VSchema applied, the gate. Returns once every shard serves through the gate. Without --keyspace: the commerce demo (product, customer, corder with sample rows).';
+    'Start a whole local cluster in the background: topology, one mysqld + tablet per tablet, primaries elected, schema and VSchema applied, the gate. Returns once every shard serves through the gate. Without --keyspace: the commerce demo (product, customer, corder with sample rows). On a root whose cluster was stopped (vt down without --clean, a reboot) it restarts that cluster with its data.';
 
   static override examples = [
     '<%= config.bin %> up',
@@ -90,7 +90,7 @@ export default class Up extends Command {
         signal: abort.signal,
       });
       state = r.state;
-      progress(`cluster up in ${seconds(r.ms)}`);
+      progress(`cluster ${r.mode === 'restarted' ? 'restarted' : 'up'} in ${seconds(r.ms)}`);
     } catch (e) {
       const err = VtError.from(e);
       if (process.env['VT_DEBUG']) process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
@@ -110,8 +110,9 @@ function summary(s: ClusterState): string {
     `Cluster running in ${s.root} (record: ${path.join(s.root, 'cluster.json')}, logs: ${path.join(s.root, 'logs')})`,
     '',
     'Connect:',
-    `  mysql -h 127.0.0.1 -P ${s.ports.gateMysql}`,
-    `  mariadb -h 127.0.0.1 -P ${s.ports.gateMysql}`,
+    `  mysql -h 127.0.0.1 -P ${s.ports.gateMysql} ${s.keyspaces[0]?.name ?? ''}`.trimEnd(),
+    `  mariadb -h 127.0.0.1 -P ${s.ports.gateMysql} ${s.keyspaces[0]?.name ?? ''}`.trimEnd(),
+    `  (databases are keyspaces: ${s.keyspaces.map((k) => k.name).join(', ')}; USE ks:shard or ks@replica to target)`,
     '',
     `Gate: MySQL 127.0.0.1:${s.ports.gateMysql}, HTTP http://127.0.0.1:${s.ports.gateHttp}/debug/vars`,
     'Tablets:',

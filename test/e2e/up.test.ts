@@ -56,6 +56,11 @@ async function processesUsing(root: string): Promise<number[]> {
   return found;
 }
 
+async function waitDead(pid: number): Promise<void> {
+  for (let i = 0; i < 200 && (await isProcessAlive(pid)); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await isProcessAlive(pid), `pid ${pid} survived SIGKILL`).toBe(false);
+}
+
 function allPorts(s: ClusterState): number[] {
   return [s.ports.gateMysql, s.ports.gateHttp, ...s.tablets.flatMap((t) => [t.httpPort, t.grpcPort, t.mysqlPort])];
 }
@@ -84,7 +89,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('vt up / vt down', () => {
-  it('starts the commerce demo, serves it through the gate, refuses a second up, and goes down cleanly', async () => {
+  it('starts the commerce demo, serves it through the gate, refuses a second up, restarts after a crash, and goes down cleanly', async () => {
     const root = await newRoot();
     // Someone already listens on the gate's default MySQL port: vt up must pick another one and say so.
     const squatter = createServer();
@@ -155,10 +160,23 @@ describe('vt up / vt down', () => {
     expect(await readState(root)).toEqual(state);
     for (const p of state.processes) expect(await isProcessAlive(p.pid), p.name).toBe(true);
 
+    // A crash (every process SIGKILLed) leaves a stale record: the next vt up restarts that cluster, data kept.
+    for (const p of state.processes) process.kill(p.pid, 'SIGKILL');
+    for (const p of state.processes) await waitDead(p.pid);
+    const restart = await runVt(['up', '--root', root], env, 120_000);
+    expect(restart.code, explain(restart)).toBe(0);
+    expect(restart.stdout).toContain('restarting the cluster recorded in');
+    const restarted = await readState(root);
+    expect(restarted.status).toBe('up');
+    expect(restarted.tablets).toEqual(state.tablets);
+    expect(restarted.ports).toEqual(state.ports);
+    expect(restarted.processes.map((p) => p.pid)).not.toContain(state.processes[0]!.pid);
+    expect((await mariadbCli(state.ports.gateMysql, 'commerce', 'select count(*) from customer')).trim()).toBe('5');
+
     const down = await runVt(['down', '--root', root, '--clean'], env, 90_000);
     expect(down.code, explain(down)).toBe(0);
     expect(down.stdout).toContain('stopped gate');
-    for (const p of state.processes) expect(await isProcessAlive(p.pid), `${p.name} pid ${p.pid}`).toBe(false);
+    for (const p of restarted.processes) expect(await isProcessAlive(p.pid), `${p.name} pid ${p.pid}`).toBe(false);
     for (const p of ports) expect(await isPortFree(p), `port ${p}`).toBe(true);
     await expect(stat(root)).rejects.toThrow(/ENOENT/);
     expect(await processesUsing(root)).toEqual([]);

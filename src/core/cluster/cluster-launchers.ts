@@ -89,8 +89,8 @@ export async function launchEtcd(
 }
 
 /**
- * Starts `vt tablet` for one planned tablet and waits until it has registered itself in the topology with
- * the RPC port it was given (proof that it listens). Throws UNAVAILABLE naming the tablet, with its log tail.
+ * Starts `vt tablet` for one planned tablet and waits until it answers on its HTTP port and its topology
+ * record carries the RPC port it was given. Throws UNAVAILABLE naming the tablet, with its log tail.
  */
 export async function launchTablet(
   ctx: LaunchContext,
@@ -134,8 +134,11 @@ export async function launchTablet(
     waitUntil(
       `tablet ${t.alias} (${t.keyspace}/${t.shard})`,
       async () => {
+        // The record may predate this process (a restart), so the process must also answer on its HTTP port.
         const rec = await ts.getTablet(alias);
-        return rec.port_map.grpc === t.grpcPort ? rec : undefined;
+        if (rec.port_map.grpc !== t.grpcPort) return undefined;
+        await fetch(`http://127.0.0.1:${t.httpPort}/healthz`, { signal: AbortSignal.timeout(1_000) });
+        return rec;
       },
       { timeoutMs: 60_000, intervalMs: 150, signal: ctx.signal, gone: p.exitReason },
     ),

@@ -1,20 +1,15 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { addCellInfo } from '../ctl/cell-actions.js';
-import { rebuildKeyspaceGraph, rebuildVSchemaGraph } from '../ctl/graph-actions.js';
-import { initShardPrimary } from '../ctl/init-shard-primary.js';
-import { createKeyspace } from '../ctl/keyspace-actions.js';
-import { applySchema } from '../ctl/tablet-rpc-actions.js';
-import { applyVSchema } from '../ctl/vschema-actions.js';
 import type { Env } from '../env/env.js';
 import { Err, VtError } from '../errors/index.js';
 import { Mysqld } from '../mysqlctl/mysqld.js';
 import { openTopoServer } from '../topo/open-topo-server.js';
 import type { OpenTopoOptions } from '../topo/topo-factory.js';
 import type { TopoServer } from '../topo/topo-server.js';
-import { launchEtcd, launchGate, launchTablet, type LaunchContext } from './cluster-launchers.js';
 import { discardClusterData, liveProcesses, stopClusterProcesses } from './cluster-down.js';
-import { planCluster, type ClusterPlan, type KeyspaceSpec } from './cluster-plan.js';
+import { launchEtcd, launchGate, launchTablet, type LaunchContext } from './cluster-launchers.js';
+import { planCluster, type KeyspaceSpec } from './cluster-plan.js';
+import { applySchemas, createTopologyRecords, electPrimaries, prefixed, rebuildGraphs } from './cluster-provision.js';
 import {
   clusterFile,
   readClusterState,
@@ -22,10 +17,9 @@ import {
   type ClusterState,
   type ProcessRecord,
   type TabletRecord,
-  type TopoSettings,
 } from './cluster-state.js';
+import { allocatePorts, checkRecordedPorts } from './cluster-ports.js';
 import { commerceDemoSchema } from './demo/commerce-demo.js';
-import { PortAllocator } from './port-allocator.js';
 import { loadSchemaDir, type KeyspaceSchema } from './schema-source.js';
 
 export interface UpOptions {
@@ -48,7 +42,7 @@ export interface UpOptions {
   readonly vtCommand: readonly string[];
   /** Where mysqlctl keeps the initialised datadir template; default the root. */
   readonly mysqlTemplateRoot?: string | undefined;
-  /** Human progress lines ("started mysqld 100 on port 17100"). */
+  /** Human progress lines ("2 mysqld(s) running ..."). */
   readonly progress?: (line: string) => void;
   readonly signal?: AbortSignal | undefined;
 }
@@ -58,19 +52,23 @@ export interface UpResult {
   readonly ms: number;
   /** "gate MySQL 15306 -> 40123" for each default port that was taken. */
   readonly movedPorts: readonly string[];
-  /** Set when a stale record of a cluster that no longer ran was taken over (its data discarded). */
-  readonly tookOver: boolean;
+  /** 'created' a new cluster, or 'restarted' the one recorded in the root (its data kept). */
+  readonly mode: 'created' | 'restarted';
 }
 
 /**
  * `vt up`: starts a whole local cluster in the background and returns once every shard serves through the
- * gate. Steps: topology (local store, or etcd), cell, keyspaces and shards; all mysqlds in parallel; all
- * tablets; InitShardPrimary per shard; SQL files and VSchema per keyspace; serving graphs; the gate.
+ * gate. A new cluster: topology (local store, or etcd), cell, keyspaces and shards; all mysqlds in parallel;
+ * all tablets; InitShardPrimary per shard; SQL files and VSchema per keyspace; serving graphs; the gate.
  *
- * Refuses (FAILED_PRECONDITION) a root whose recorded cluster still has a live process. A record whose
- * processes are all dead is taken over: its data (mysqld dirs, topology) is discarded and a new cluster made.
- * On any failure every process started so far is stopped and the cluster's data removed (logs are kept);
- * the error names the step and the process, with the tail of its log.
+ * An existing root: refused (FAILED_PRECONDITION) while any recorded process still runs. A cluster that came
+ * up completely before (status up or stopped, all processes dead: after `vt down` or a reboot) is restarted
+ * with its recorded layout, ports and data; the layout flags are then ignored. A record of a `vt up` that
+ * never finished is discarded and a new cluster made.
+ *
+ * On failure every process started by this call is stopped. A new cluster's data is removed too (its logs
+ * are kept), so a retry starts afresh; a restarted cluster keeps its data and record. The error names the
+ * step and the process, with the tail of its log.
  */
 export async function upCluster(o: UpOptions): Promise<UpResult> {
   return new ClusterUp(o).run();
@@ -90,7 +88,24 @@ class ClusterUp {
   async run(): Promise<UpResult> {
     const o = this.o;
     await mkdir(o.root, { recursive: true });
-    const tookOver = await this.checkExisting();
+    const prior = await readClusterState(o.root);
+    if (prior !== undefined) {
+      const live = await liveProcesses(prior);
+      if (live.length > 0) {
+        throw Err.failedPrecondition(
+          `a cluster is already ${prior.status === 'starting' ? 'starting' : 'running'} in ${o.root} ` +
+            `(${live.map((p) => `${p.name} pid ${p.pid}`).join(', ')}); run vt down --root ${o.root} first`,
+        );
+      }
+      if (prior.status !== 'starting') return this.restart(prior);
+      this.say(`${clusterFile(o.root)} records a vt up that never finished: discarding it`);
+      await discardClusterData(prior, o.env);
+    }
+    return this.create();
+  }
+
+  private async create(): Promise<UpResult> {
+    const o = this.o;
     const { keyspaces, schemas } = await this.resolveSchemas();
     const plan = planCluster({
       cell: o.cell,
@@ -100,43 +115,50 @@ class ClusterUp {
       portBase: o.portBase,
       ...(o.gateMysqlPort === undefined ? {} : { gateMysqlPort: o.gateMysqlPort }),
     });
-    const { state, moved } = await this.allocate(plan);
+    const { state, moved } = await allocatePorts(plan, {
+      root: o.root,
+      topo: o.topo,
+      etcdAddress: o.etcdAddress,
+      gateMysqlPortRequired: o.gateMysqlPort !== undefined,
+      say: this.say,
+    });
     this.state = state;
-    try {
-      await this.bringUp(schemas);
-    } catch (e) {
-      const err = VtError.from(e);
-      this.say(`vt up failed; stopping what was started`);
-      await this.tearDown();
-      throw new VtError(
-        err.code,
-        `${err.message}\nnothing was left running; logs are in ${path.join(o.root, 'logs')}`,
-        {
-          cause: err,
-        },
+    await this.guard('new', () => this.start(schemas));
+    return { state: this.state, ms: Date.now() - this.started, movedPorts: moved, mode: 'created' };
+  }
+
+  private async restart(prior: ClusterState): Promise<UpResult> {
+    const o = this.o;
+    if (o.keyspaces.length > 0 || o.schemaDir !== undefined) {
+      this.say(
+        'restarting the cluster recorded in this root: --keyspace/--schema-dir are ignored (vt down --clean for a new one)',
       );
+    }
+    this.say(`restarting the cluster recorded in ${clusterFile(o.root)} (${prior.tablets.length} tablets, data kept)`);
+    await checkRecordedPorts(prior);
+    this.state = { ...prior, status: 'starting', startedAt: new Date().toISOString(), processes: [] };
+    await this.guard('restart', () => this.start(undefined));
+    return { state: this.state, ms: Date.now() - this.started, movedPorts: [], mode: 'restarted' };
+  }
+
+  /** Runs the start-up; on failure stops what was started and (for a new cluster) removes its data. */
+  private async guard(kind: 'new' | 'restart', fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      let err = VtError.from(e);
+      if (this.o.signal?.aborted) err = new VtError('CANCELED', 'vt up was interrupted', { cause: err });
+      this.say('vt up failed; stopping what was started');
+      const stopped = await this.tearDown(kind);
+      const after = stopped
+        ? kind === 'new'
+          ? `nothing was left running; logs are in ${path.join(this.o.root, 'logs')}`
+          : `nothing was left running; the cluster's data is kept (vt up retries, vt down --clean removes it)`
+        : `some processes could not be stopped: run vt down --root ${this.o.root}`;
+      throw new VtError(err.code, `${err.message}\n${after}`, { cause: err });
     } finally {
       await this.ts?.close().catch(() => undefined);
     }
-    return { state: this.state, ms: Date.now() - this.started, movedPorts: moved, tookOver };
-  }
-
-  /** Refuses a running cluster; takes over (discards) a dead one. */
-  private async checkExisting(): Promise<boolean> {
-    const prior = await readClusterState(this.o.root);
-    if (prior === undefined) return false;
-    const live = await liveProcesses(prior);
-    if (live.length > 0) {
-      throw Err.failedPrecondition(
-        `a cluster is already ${prior.status === 'starting' ? 'starting' : 'running'} in ${this.o.root} ` +
-          `(${live.map((p) => `${p.name} pid ${p.pid}`).join(', ')}); run vt down --root ${this.o.root} first`,
-      );
-    }
-    if (prior.status !== 'stopped') {
-      this.say(`${clusterFile(this.o.root)} records a cluster that is no longer running: taking the root over`);
-    }
-    await discardClusterData(prior, this.o.env);
-    return true;
   }
 
   private async resolveSchemas(): Promise<{ keyspaces: readonly KeyspaceSpec[]; schemas: KeyspaceSchema[] }> {
@@ -146,7 +168,7 @@ class ClusterUp {
       const demo = commerceDemoSchema();
       return { keyspaces: [{ name: demo.keyspace, shards: ['0'] }], schemas: [demo] };
     }
-    if (o.keyspaces.length > 0)
+    if (o.keyspaces.length > 0) {
       return {
         keyspaces: o.keyspaces,
         schemas: await loadSchemaDir(
@@ -154,6 +176,7 @@ class ClusterUp {
           o.keyspaces.map((k) => k.name),
         ),
       };
+    }
     let names: string[];
     try {
       const entries = await readdir(o.schemaDir, { withFileTypes: true });
@@ -175,65 +198,14 @@ class ClusterUp {
     return { keyspaces, schemas: await loadSchemaDir(o.schemaDir, names) };
   }
 
-  /** Picks every port (defaults unless taken) and builds the initial cluster record. */
-  private async allocate(plan: ClusterPlan): Promise<{ state: ClusterState; moved: string[] }> {
-    const o = this.o;
-    const ports = new PortAllocator();
-    const moved: string[] = [];
-    const take = async (wanted: number, what: string, required = false): Promise<number> => {
-      const a = await ports.allocate(wanted, what, { required });
-      if (a.moved) {
-        moved.push(`${what} ${a.wanted} -> ${a.port}`);
-        this.say(`default port taken: ${what} ${a.wanted} -> ${a.port}`);
-      }
-      return a.port;
-    };
-    const gateMysql = await take(plan.gateMysqlPort, 'gate MySQL', o.gateMysqlPort !== undefined);
-    const gateHttp = await take(plan.gateHttpPort, 'gate HTTP');
-    const tablets: TabletRecord[] = [];
-    for (const t of plan.tablets) {
-      tablets.push({
-        alias: t.alias,
-        uid: t.uid,
-        keyspace: t.keyspace,
-        shard: t.shard,
-        role: t.role,
-        httpPort: await take(t.httpPort, `tablet ${t.uid} HTTP`),
-        grpcPort: await take(t.grpcPort, `tablet ${t.uid} RPC`),
-        mysqlPort: await take(t.mysqlPort, `mysqld ${t.uid}`),
-      });
-    }
-    const managedEtcd = o.topo === 'etcd' && o.etcdAddress === undefined;
-    const etcdClient = managedEtcd ? await take(plan.etcdClientPort, 'etcd client') : undefined;
-    const etcdPeer = managedEtcd ? await take(plan.etcdPeerPort, 'etcd peer') : undefined;
-    const topo: TopoSettings =
-      o.topo === 'local'
-        ? { implementation: 'local', root: path.join(o.root, 'topo') }
-        : {
-            implementation: 'etcd',
-            root: '/vitess/global',
-            serverAddress: o.etcdAddress ?? `127.0.0.1:${etcdClient}`,
-            managedEtcd,
-          };
-    const state: ClusterState = {
-      version: 1,
-      root: o.root,
-      status: 'starting',
-      startedAt: new Date().toISOString(),
-      cell: plan.cell,
-      topo,
-      env: topoEnv(o.root, topo),
-      ports: { gateMysql, gateHttp, ...(etcdClient ? { etcdClient, etcdPeer } : {}) },
-      keyspaces: plan.keyspaces,
-      tablets,
-      processes: [],
-    };
-    return { state, moved };
-  }
-
-  private async bringUp(schemas: readonly KeyspaceSchema[]): Promise<void> {
+  /**
+   * Starts every process of `this.state`. With `schemas` (a new cluster) it also creates the topology records,
+   * initialises the mysqlds, elects primaries and applies the schemas; without, it restarts existing ones.
+   */
+  private async start(schemas: readonly KeyspaceSchema[] | undefined): Promise<void> {
     const o = this.o;
     const s = this.state;
+    const fresh = schemas !== undefined;
     await writeClusterState(s);
     const childEnv: NodeJS.ProcessEnv = { ...withoutTopoEnv(process.env), ...s.env };
     const ctx: LaunchContext = { root: o.root, vtCommand: o.vtCommand, childEnv, signal: o.signal };
@@ -248,81 +220,28 @@ class ClusterUp {
         : { implementation: 'etcd', root: s.topo.root, serverAddress: s.topo.serverAddress! };
     const ts = await openTopoServer(topoOptions, o.env);
     this.ts = ts;
-    const etcdCell = s.topo.implementation === 'etcd' ? (s.topo.serverAddress ?? '') : '';
-    await addCellInfo(ts, s.cell, { server_address: etcdCell, root: `/vitess/${s.cell}` });
-    for (const ks of s.keyspaces) {
-      await createKeyspace(ts, ks.name);
-      for (const shard of ks.shards) await ts.createShard(ks.name, shard);
+    if (fresh) {
+      await createTopologyRecords(ts, s);
+      this.say(
+        `topology (${s.topo.implementation}) has cell ${s.cell}, keyspaces ${s.keyspaces.map(ksText).join(' ')}`,
+      );
     }
-    this.say(`topology (${s.topo.implementation}) has cell ${s.cell}, keyspaces ${s.keyspaces.map(ksText).join(' ')}`);
     this.checkAborted();
 
-    await this.allTablets('mysqld', async (t) => {
-      const m = new Mysqld({
-        uid: t.uid,
-        env: o.env,
-        dataRoot: o.root,
-        port: t.mysqlPort,
-        ...(o.mysqlTemplateRoot === undefined ? {} : { templateRoot: o.mysqlTemplateRoot }),
-      });
-      let r;
-      try {
-        r = await m.init({ timeoutMs: 60_000 });
-      } catch (e) {
-        throw prefixed(`mysqld for tablet ${t.alias} (port ${t.mysqlPort})`, e);
-      }
-      await this.record({
-        name: `mysqld-${t.uid}`,
-        role: 'mysqld',
-        pid: r.pid,
-        argv: ['mariadbd', `--defaults-file=${m.paths.cnf}`],
-        match: [`--defaults-file=${m.paths.cnf}`],
-        log: m.paths.errorLog,
-        pidFile: m.paths.pidFile,
-        uid: t.uid,
-      });
-    });
+    await this.allTablets('mysqld', (t) => this.startMysqld(t, fresh));
     this.say(`${s.tablets.length} mysqld(s) running (ports ${s.tablets.map((t) => t.mysqlPort).join(', ')})`);
     this.checkAborted();
 
     await this.allTablets('tablet', (t) => launchTablet(ctx, ts, t, (p) => this.record(p.record)));
-    this.say(`${s.tablets.length} tablet(s) registered`);
-
-    await Promise.all(
-      s.keyspaces.flatMap((ks) =>
-        ks.shards.map(async (shard) => {
-          const primary = s.tablets.find((t) => t.keyspace === ks.name && t.shard === shard && t.role === 'primary')!;
-          try {
-            await initShardPrimary(ts, `${ks.name}/${shard}`, primary.alias);
-          } catch (e) {
-            throw prefixed(`init-shard-primary ${ks.name}/${shard} ${primary.alias}`, e);
-          }
-          this.say(`${ks.name}/${shard}: primary ${primary.alias}`);
-        }),
-      ),
-    );
+    this.say(`${s.tablets.length} tablet(s) ${fresh ? 'registered' : 'restarted'}`);
     this.checkAborted();
 
-    for (const schema of schemas) {
-      for (const f of schema.sqlFiles) {
-        try {
-          await applySchema(ts, schema.keyspace, f.sql);
-        } catch (e) {
-          throw prefixed(`applying ${f.name} to keyspace ${schema.keyspace}`, e);
-        }
-        this.say(`applied ${f.name} to ${schema.keyspace}`);
-      }
-      if (schema.vschema !== undefined) {
-        try {
-          await applyVSchema(ts, schema.keyspace, schema.vschema.json);
-        } catch (e) {
-          throw prefixed(`applying VSchema ${schema.vschema.name} to keyspace ${schema.keyspace}`, e);
-        }
-        this.say(`applied VSchema ${schema.vschema.name} to ${schema.keyspace}`);
-      }
+    if (fresh) {
+      await electPrimaries(ts, s, this.say);
+      this.checkAborted();
+      await applySchemas(ts, schemas, this.say);
     }
-    for (const ks of s.keyspaces) await rebuildKeyspaceGraph(ts, ks.name);
-    await rebuildVSchemaGraph(ts);
+    await rebuildGraphs(ts, s);
     this.checkAborted();
 
     await launchGate(
@@ -333,6 +252,34 @@ class ClusterUp {
     await this.writing;
     this.state = { ...this.state, status: 'up' };
     await writeClusterState(this.state);
+  }
+
+  /** Initialises (new cluster) or starts (restart) one tablet's mysqld and records it. */
+  private async startMysqld(t: TabletRecord, fresh: boolean): Promise<void> {
+    const o = this.o;
+    const m = new Mysqld({
+      uid: t.uid,
+      env: o.env,
+      dataRoot: o.root,
+      port: t.mysqlPort,
+      ...(o.mysqlTemplateRoot === undefined ? {} : { templateRoot: o.mysqlTemplateRoot }),
+    });
+    let pid: number;
+    try {
+      pid = fresh ? (await m.init({ timeoutMs: 60_000 })).pid : await m.start({ timeoutMs: 60_000 });
+    } catch (e) {
+      throw prefixed(`mysqld for tablet ${t.alias} (port ${t.mysqlPort})`, e);
+    }
+    await this.record({
+      name: `mysqld-${t.uid}`,
+      role: 'mysqld',
+      pid,
+      argv: ['mariadbd', `--defaults-file=${m.paths.cnf}`],
+      match: [`--defaults-file=${m.paths.cnf}`],
+      log: m.paths.errorLog,
+      pidFile: m.paths.pidFile,
+      uid: t.uid,
+    });
   }
 
   /** Runs `fn` for every tablet in parallel; fails after all settle, naming each failure. */
@@ -359,31 +306,24 @@ class ClusterUp {
     if (this.o.signal?.aborted) throw new VtError('CANCELED', 'vt up was interrupted');
   }
 
-  private async tearDown(): Promise<void> {
+  /** Stops what this call started; false when something survived (cluster.json is then kept for vt down). */
+  private async tearDown(kind: 'new' | 'restart'): Promise<boolean> {
+    await this.writing.catch(() => undefined);
     try {
       await stopClusterProcesses(this.state, this.o.env);
     } catch (e) {
       this.o.env.logger.error({ err: VtError.from(e).message }, 'vt up: teardown could not stop everything');
-      // Keep cluster.json: it is what `vt down` needs to finish the job.
-      return;
+      return false;
+    }
+    if (kind === 'restart') {
+      await writeClusterState({ ...this.state, status: 'stopped', processes: [] });
+      return true;
     }
     await discardClusterData(this.state, this.o.env).catch((e: unknown) =>
       this.o.env.logger.warn({ err: VtError.from(e).message }, 'vt up: could not remove all cluster data'),
     );
+    return true;
   }
-}
-
-/** Environment variables that point `vt` commands (and the cluster's own processes) at this topology. */
-export function topoEnv(root: string, topo: TopoSettings): Record<string, string> {
-  if (topo.implementation === 'local') {
-    return { VTDATAROOT: root, VT_TOPO_IMPLEMENTATION: 'local', VT_TOPO_ROOT: topo.root };
-  }
-  return {
-    VTDATAROOT: root,
-    VT_TOPO_IMPLEMENTATION: 'etcd',
-    VT_TOPO_GLOBAL_SERVER_ADDRESS: topo.serverAddress ?? '',
-    VT_TOPO_GLOBAL_ROOT: topo.root,
-  };
 }
 
 function withoutTopoEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -392,11 +332,6 @@ function withoutTopoEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 function ksText(ks: KeyspaceSpec): string {
   return `${ks.name}:${ks.shards.join(',')}`;
-}
-
-function prefixed(what: string, e: unknown): VtError {
-  const err = VtError.from(e);
-  return new VtError(err.code, `${what}: ${err.message}`, { errno: err.errno, sqlState: err.sqlState, cause: err });
 }
 
 /** ms -> "12.3 s". */
