@@ -192,6 +192,16 @@ describe('mariadb CLI', () => {
     );
   });
 
+  it.each(['10.11.6-MariaDB-vt', '5.5.5-10.11.6-MariaDB-vt'])(
+    'works with a MariaDB server version string (%s)',
+    async (v) => {
+      const p = await start({ serverVersion: v });
+      const r = await cli(p, ['-uu', '-ppw', '--skip-ssl', '-N', '-B', '-e', 'select 1']);
+      expect(r.err).toBe('');
+      expect(r.out).toBe('1\n');
+    },
+  );
+
   it('connects with --ssl', async () => {
     const r = await cli(tlsPort, [
       '-uu',
