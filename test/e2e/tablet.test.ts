@@ -12,6 +12,7 @@ import {
 } from '../../src/core/ctl/tablet-rpc-actions.js';
 import { initShardPrimary } from '../../src/core/ctl/init-shard-primary.js';
 import { VtError } from '../../src/core/errors/index.js';
+import { collectResults, type ResultEvent } from '../../src/core/sqltypes/index.js';
 import type { QueryEngineVars } from '../../src/core/tablet/query-engine.js';
 import type { HealthMessage } from '../../src/core/tablet/query-service.js';
 import { TabletCluster, stopProcess } from '../support/tablet-cluster.js';
@@ -203,6 +204,40 @@ describe('vt tablet', () => {
     );
     expect(ro.errno).toBe(1290);
   }, 60_000);
+
+  it('streams, runs transactions and reserved connections through the RPC', async () => {
+    const qs = cluster.query(0);
+    const primary = cluster.target('primary');
+    const events: ResultEvent[] = [];
+    for await (const ev of cluster
+      .query(1)
+      .StreamExecute({ target: cluster.target('replica'), sql: 'select id from t order by id' })) {
+      events.push(ev);
+    }
+    const [streamed] = await collectResults(events);
+    expect(streamed!.rows).toEqual([['1'], ['2'], ['3']]);
+    const be = await qs.BeginExecute({ target: primary, sql: "insert into t (id, v) values (10, 'ten')" });
+    expect(be.transactionId).toBeGreaterThan(0);
+    expect(be.error).toBeUndefined();
+    const inTx = await qs.Execute({
+      target: primary,
+      sql: 'select v from t where id = 10',
+      transactionId: be.transactionId,
+    });
+    expect(inTx.rows).toEqual([['ten']]);
+    expect(await qs.Rollback({ target: primary, transactionId: be.transactionId })).toEqual({ reservedId: 0 });
+    expect((await qs.Execute({ target: primary, sql: 'select v from t where id = 10' })).rows).toEqual([]);
+    const failed = await qs.BeginExecute({ target: primary, sql: 'select * from no_such_table' });
+    expect(failed.error).toMatchObject({ errno: 1146, sqlState: '42S02' });
+    await qs.Rollback({ target: primary, transactionId: failed.transactionId });
+    const rs = await qs.ReserveExecute({ target: primary, sql: 'select @x', preQueries: ['set @x = 42'] });
+    expect(rs.result!.rows).toEqual([['42']]);
+    const again = await qs.Execute({ target: primary, sql: 'select @x', reservedId: rs.reservedId });
+    expect(again.rows).toEqual([['42']]);
+    await qs.Release({ target: primary, reservedId: rs.reservedId });
+    const released = await failure(qs.Execute({ target: primary, sql: 'select @x', reservedId: rs.reservedId }));
+    expect(released.code).toBe('ABORTED');
+  });
 
   it('refuses requests for another target', async () => {
     const wrongKs = await failure(
