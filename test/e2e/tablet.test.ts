@@ -471,6 +471,15 @@ describe('vt tablet', () => {
     const rec = await cluster.topo.getTablet({ cell: 'zone1', uid: 100 });
     expect(rec.type).toBe('PRIMARY');
     expect(rec.port_map.grpc).toBe(cluster.tablets[0]!.rpcPort);
+    const shard = await cluster.topo.getShard('test_ks', '0');
+    for await (const h of cluster.query(0).StreamHealth({})) {
+      expect(h).toMatchObject({
+        serving: true,
+        tabletType: 'primary',
+        primaryTermStartTime: shard.primary_term_start_time,
+      });
+      break;
+    }
     const ins = await cluster
       .query(0)
       .Execute({ target: cluster.target('primary'), sql: "insert into t (id, v) values (5, 'five')" });
