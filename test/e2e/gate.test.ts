@@ -289,6 +289,12 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     expect(ins.affectedRows).toBe(1);
     const [back] = await c.execute<mysql.RowDataPacket[]>('select price from product where sku = ?', ['ps1']);
     expect(back[0]!['price']).toBe(7);
+    // Result columns are known at prepare time (libmysqlclient-based clients such as sysbench need them).
+    const stmt = await c.prepare('select id, sku from product where id = ? limit ?');
+    const info = (stmt as unknown as { statement: { columns: { name: string }[]; parameters: unknown[] } }).statement;
+    expect(info.columns.map((f) => f.name)).toEqual(['id', 'sku']);
+    expect(info.parameters).toHaveLength(2);
+    await stmt.close();
     const [nul] = await c.execute<mysql.RowDataPacket[]>('select count(*) n from product where sku = ?', [null]);
     expect(Number(nul[0]!['n'])).toBe(0);
   });

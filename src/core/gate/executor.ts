@@ -6,6 +6,7 @@ import { Directive, directiveInt } from '../sql/directives.js';
 import { normalize } from '../sql/normalize.js';
 import { resolveLimit } from '../sql/resolve-limit.js';
 import type { ShowInfo, StatementInfo } from '../sql/statement-info.js';
+import type { Field } from '../sqltypes/field.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
 import { collectResults, queryResult, resultEvents, type QueryResult, type ResultEvent } from '../sqltypes/result.js';
 import type { TabletTarget } from '../tablet/tablet-target.js';
@@ -110,6 +111,40 @@ export class Executor {
         entry.rowsReturned += rows;
       }
       this.o.stats.recordQuery(kind, routed.keyspace, routed.shard, micros);
+    }
+  }
+
+  /**
+   * COM_STMT_PREPARE: the number of `?` and the result columns. Columns of a SELECT come from running it once on
+   * its tablet with every `?` as NULL and its LIMIT replaced by `limit 0` (the client library needs them now to
+   * read the rows of each execution); a probe that is not valid SQL that way (e.g. `?` where NULL cannot stand)
+   * reports no columns. Other errors (unknown table, no database...) fail the prepare, as in MySQL.
+   */
+  async prepare(session: GateSession, ctx: ExecuteContext, sql: string): Promise<{ paramCount: number; columns: readonly Field[] }> {
+    const norm = normalize(sql);
+    const isKs = (n: string): boolean => this.o.keyspaces.get(n) !== undefined;
+    const plan = buildPlan(norm.normalized, isKs);
+    const info = plan.info;
+    if (info.kind !== 'select' || info.into) return { paramCount: norm.paramCount, columns: [] };
+    const params: Record<string, BindVar> = { ...norm.bindVars };
+    for (let i = 1; i <= norm.paramCount; i++) params[`v${i}`] = bindVar.null();
+    if (plan.gateSelect !== undefined) {
+      const facts = { serverVersion: this.o.serverVersion, versionComment: this.versionComment(), connectionId: ctx.connectionId };
+      return { paramCount: norm.paramCount, columns: answers.gateSelect(plan.gateSelect, plan.columnNames, session, facts, 0).fields };
+    }
+    const n = norm.normalized;
+    const probe =
+      info.limit !== undefined
+        ? `${n.slice(0, info.limit.start)}limit 0${n.slice(info.limit.end)}`
+        : `${n.slice(0, info.limitInsertAt)} limit 0${n.slice(info.limitInsertAt)}`;
+    try {
+      const probePlan = buildPlan(probe, isKs);
+      const r = await this.run(session, ctx, probePlan, probe, params, true, { keyspace: '', shard: '' });
+      const [res] = isResult(r) ? [r] : await collectResults(r);
+      return { paramCount: norm.paramCount, columns: res?.fields ?? [] };
+    } catch (e) {
+      if (e instanceof VtError && e.errno === ErrNo.ER_PARSE_ERROR) return { paramCount: norm.paramCount, columns: [] };
+      throw e;
     }
   }
 

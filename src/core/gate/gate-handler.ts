@@ -1,6 +1,5 @@
 import type { BoundParam, Handler, PrepareResult, PreparedStatement, QueryOptions, ServerConnection } from '../protocol/handler.js';
 import { bindVar, type BindVar, type BindVars, type ScalarBindVar } from '../sql/bind-vars.js';
-import { normalize } from '../sql/normalize.js';
 import { splitStatements } from '../sql/split-statements.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
 import type { ResultEvent } from '../sqltypes/result.js';
@@ -11,8 +10,8 @@ import type { GateStats } from './gate-stats.js';
 /**
  * The protocol Handler of the gate: one GateSession per client connection (in conn.session), statements run by
  * the Executor. Keeps the connection's IN_TRANS/AUTOCOMMIT status bits in step with the session before each OK
- * is written. Prepared statements are prepared in the gate only (paramCount from the lexer, no columns); each
- * execution runs the statement with the parameters as bind variables `:v1..:vN`.
+ * is written. Prepared statements are prepared in the gate (paramCount from the lexer, SELECT columns from a
+ * `limit 0` probe on the tablet); each execution runs the statement with the parameters as bind variables `:v1..:vN`.
  */
 export class GateHandler implements Handler {
   constructor(
@@ -46,8 +45,8 @@ export class GateHandler implements Handler {
     return this.run(conn, sql, opts.multiStatements, opts.signal);
   }
 
-  prepare(_conn: ServerConnection, sql: string): PrepareResult {
-    return { paramCount: normalize(sql).paramCount, columns: [] };
+  prepare(conn: ServerConnection, sql: string): Promise<PrepareResult> {
+    return this.executor.prepare(session(conn), { connectionId: conn.id, signal: new AbortController().signal }, sql);
   }
 
   execute(conn: ServerConnection, stmt: PreparedStatement, params: readonly BoundParam[]): AsyncIterable<ResultEvent> {
