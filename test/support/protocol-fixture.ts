@@ -6,7 +6,7 @@ import { silentLogger } from '../../src/core/env/logger.js';
 import { Err, VtError } from '../../src/core/errors/index.js';
 import type { AuthServer } from '../../src/core/protocol/auth-server.js';
 import { AuthServerStatic } from '../../src/core/protocol/auth-server-static.js';
-import type { BoundParam, Handler, ServerConnection } from '../../src/core/protocol/handler.js';
+import type { BoundParam, ExecuteOptions, Handler, ServerConnection } from '../../src/core/protocol/handler.js';
 import { MysqlServer, type MysqlServerOptions } from '../../src/core/protocol/mysql-server.js';
 import { field, type Field } from '../../src/core/sqltypes/field.js';
 import { ColumnFlag, MysqlType } from '../../src/core/sqltypes/mysql-type.js';
@@ -45,7 +45,7 @@ export function fixtureHandler(events: string[] = []): Handler {
     },
     query: (c, sql, opts) => {
       const parts = opts.multiStatements ? sql.split(';').filter((s) => s.trim() !== '') : [sql];
-      return runAll(c, parts, opts.signal);
+      return runAll(c, parts, opts);
     },
     prepare: (_c, sql) => {
       const paramCount = (sql.match(/\?/g) ?? []).length;
@@ -56,22 +56,28 @@ export function fixtureHandler(events: string[] = []): Handler {
     execute: (c, stmt, params, opts) => {
       if (stmt.sql.startsWith('echo')) return echo(params);
       if (SBTEST.test(stmt.sql)) return sbtestRow(params[0]?.value ?? null);
-      return runAll(c, [stmt.sql], opts.signal);
+      return runAll(c, [stmt.sql], opts);
     },
     resetConnection: (c) => void events.push(`reset ${c.id}`),
   };
 }
 
-async function* runAll(c: ServerConnection, parts: string[], signal: AbortSignal): AsyncGenerator<ResultEvent> {
+async function* runAll(c: ServerConnection, parts: string[], opts: ExecuteOptions): AsyncGenerator<ResultEvent> {
   for (const p of parts) {
     const sleep = /^sleep (\d+)$/.exec(p.trim());
     if (sleep) {
       await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, Number(sleep[1]));
-        signal.addEventListener('abort', () => {
+        const signal = opts.signal;
+        const onAbort = (): void => {
           clearTimeout(t);
           reject(Err.interrupted());
-        });
+        };
+        const t = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, Number(sleep[1]));
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
       });
       yield* resultEvents(queryResult({ fields: [field('slept', MysqlType.LONG)], rows: [[sleep[1]!]] }));
     } else {

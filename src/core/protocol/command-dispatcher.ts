@@ -89,7 +89,16 @@ export class CommandDispatcher {
       case Com.QUERY: {
         const sql = payload.toString('utf8', 1);
         const multiStatements = this.multiStatements;
-        await conn.runQuery((signal) => h.query(conn, sql, { multiStatements, signal }), false);
+        await conn.runQuery(
+          (q) =>
+            h.query(conn, sql, {
+              multiStatements,
+              get signal() {
+                return q.signal;
+              },
+            }),
+          false,
+        );
         return true;
       }
       case Com.STMT_EXECUTE:
@@ -248,7 +257,15 @@ export class CommandDispatcher {
     e.types = types;
     this.clearLongData(e);
     const conn = this.conn;
-    await conn.runQuery((signal) => conn.config.handler.execute(conn, e.stmt, params, { signal }), true);
+    await conn.runQuery(
+      (q) =>
+        conn.config.handler.execute(conn, e.stmt, params, {
+          get signal() {
+            return q.signal;
+          },
+        }),
+      true,
+    );
   }
 
   /** Forgets a statement. Handler errors are logged, never answered: COM_STMT_CLOSE has no response. */

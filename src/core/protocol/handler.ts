@@ -50,7 +50,8 @@ export interface Handler {
 export interface ExecuteOptions {
   /**
    * Aborted when the query is killed (MysqlServer.killQuery) or the client goes away: stop work and throw
-   * (e.g. Err.interrupted()). The protocol also stops pulling events once the client is gone.
+   * (e.g. Err.interrupted()). The protocol also stops pulling events once the client is gone. Created on
+   * first read (an AbortSignal costs microseconds in Node 20): read it only when the query can block.
    */
   readonly signal: AbortSignal;
 }

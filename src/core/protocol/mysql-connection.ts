@@ -12,6 +12,7 @@ import { parseHandshakeResponse, writeHandshakeV10 } from './handshake.js';
 import type { Packet } from './packet-framer.js';
 import { PacketInbox } from './packet-inbox.js';
 import { PacketWriter } from './packet-writer.js';
+import { QueryCancel } from './query-cancel.js';
 import { ResultWriter } from './result-writer.js';
 import { writeErr, writeOk } from './server-packets.js';
 
@@ -58,8 +59,8 @@ export class MysqlConnection implements ServerConnection {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly scramble = newScramble();
-  /** The running query's controller: aborted by killQuery() or when the client goes away. */
-  private queryAbort: AbortController | null = null;
+  /** The running query's cancellation: fired by killQuery() or when the client goes away. */
+  private running: QueryCancel | null = null;
 
   readonly w = new PacketWriter();
   private readonly inbox: PacketInbox;
@@ -80,7 +81,7 @@ export class MysqlConnection implements ServerConnection {
       netReadTimeoutMs: config.netReadTimeoutMs,
       onEnd: (err) => {
         if (err) config.logger.debug({ conn: id, err: err.message }, 'client socket error');
-        this.queryAbort?.abort();
+        this.running?.cancel();
       },
     });
   }
@@ -134,7 +135,7 @@ export class MysqlConnection implements ServerConnection {
         }
       }
       this.inbox.end();
-      this.queryAbort?.abort();
+      this.running?.cancel();
       // end() flushes the last packets; a client that never reads them or never closes its side must not
       // keep the socket alive.
       const s = this.inbox.socket;
@@ -144,29 +145,26 @@ export class MysqlConnection implements ServerConnection {
   }
 
   /**
-   * Streams the result of one handler call (COM_QUERY or COM_STMT_EXECUTE) with an AbortSignal that fires on
-   * killQuery() or when the client goes away.
+   * Streams the result of one handler call (COM_QUERY or COM_STMT_EXECUTE), giving it a QueryCancel whose
+   * signal fires on killQuery() or when the client goes away.
    */
   async runQuery(
-    start: (signal: AbortSignal) => AsyncIterable<ResultEvent> | Iterable<ResultEvent>,
+    start: (cancel: QueryCancel) => AsyncIterable<ResultEvent> | Iterable<ResultEvent>,
     binary: boolean,
   ): Promise<void> {
-    const ac = new AbortController();
-    if (this.inbox.ended) ac.abort();
-    this.queryAbort = ac;
+    const q = new QueryCancel();
+    if (this.inbox.ended) q.cancel();
+    this.running = q;
     try {
-      await this.sendResults(start(ac.signal), binary);
+      await this.sendResults(start(q), binary);
     } finally {
-      this.queryAbort = null;
+      this.running = null;
     }
   }
 
-  /** Aborts the running query, if any (KILL QUERY); true if there was one. */
+  /** Aborts the running query, if any (KILL QUERY); true if there was one not yet cancelled. */
   killQuery(): boolean {
-    const ac = this.queryAbort;
-    if (ac === null || ac.signal.aborted) return false;
-    ac.abort();
-    return true;
+    return this.running?.cancel() ?? false;
   }
 
   /** Closes the socket now (server shutdown, KILL, handshake timeout); run() then finishes. */
