@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterState } from '../../src/core/cluster/cluster-state.js';
+import { upCluster } from '../../src/core/cluster/cluster-up.js';
+import { testEnv } from '../../src/core/env/env.js';
 import { isPortFree } from '../../src/core/cluster/port-allocator.js';
 import { isProcessAlive } from '../../src/core/mysqlctl/process-utils.js';
 import { TEST_TEMPLATE_ROOT } from '../support/mysqld.js';
@@ -202,4 +204,101 @@ describe('vt up / vt down', () => {
     expect((await readdir(root)).sort()).toEqual(['logs']);
     expect(await isPortFree(24306)).toBe(true);
   }, 140_000);
+
+  it('runs a sharded keyspace on a managed etcd, and vt down stops the etcd too', async () => {
+    const root = await newRoot();
+    const schema = join(root, '..', `${root.split('/').pop()}-schema`);
+    roots.push(schema);
+    await mkdir(join(schema, 'customer'), { recursive: true });
+    await writeFile(
+      join(schema, 'customer', '01-customer.sql'),
+      'create table customer(customer_id bigint not null, email varbinary(128), primary key(customer_id));\n',
+    );
+    await writeFile(
+      join(schema, 'customer', 'vschema.json'),
+      JSON.stringify({
+        sharded: true,
+        vindexes: { hash: { type: 'hash' } },
+        tables: { customer: { column_vindexes: [{ column: 'customer_id', name: 'hash' }] } },
+      }),
+    );
+    const up = await runVt(
+      [
+        'up',
+        '--root',
+        root,
+        '--topo',
+        'etcd',
+        '--keyspace',
+        'customer:-80,80-',
+        '--schema-dir',
+        schema,
+        '--port-base',
+        '27000',
+      ],
+      env,
+      120_000,
+    );
+    expect(up.code, explain(up)).toBe(0);
+    const state = await readState(root);
+    expect(state.topo).toMatchObject({ implementation: 'etcd', root: '/vitess/global', managedEtcd: true });
+    expect(state.tablets.map((t) => `${t.alias} ${t.shard} ${t.role}`)).toEqual([
+      'zone1-0000000100 -80 primary',
+      'zone1-0000000101 -80 replica',
+      'zone1-0000000200 80- primary',
+      'zone1-0000000201 80- replica',
+    ]);
+    const etcd = state.processes.find((p) => p.role === 'etcd')!;
+    expect(await isProcessAlive(etcd.pid)).toBe(true);
+
+    // The environment cluster.json records is all vt ctl needs to find the etcd topology.
+    const vschema = await runVt(['ctl', 'get-vschema', 'customer'], { ...state.env });
+    expect(vschema.code, explain(vschema)).toBe(0);
+    expect(JSON.parse(vschema.stdout)).toMatchObject({ sharded: true });
+
+    // Each shard serves its own primary through the gate.
+    const c = await createConnection({ host: '127.0.0.1', port: state.ports.gateMysql, user: 'root' });
+    try {
+      for (const shard of ['-80', '80-']) {
+        await c.query(`use \`customer:${shard}\``);
+        const [rows] = await c.query<RowDataPacket[]>('select @@server_id as id');
+        expect(Number(rows[0]!['id'])).toBe(shard === '-80' ? 100 : 200);
+      }
+    } finally {
+      await c.end();
+    }
+
+    const down = await runVt(['down', '--root', root], env, 90_000);
+    expect(down.code, explain(down)).toBe(0);
+    expect(down.stdout).toContain('stopped etcd');
+    for (const p of state.processes) expect(await isProcessAlive(p.pid), `${p.name} pid ${p.pid}`).toBe(false);
+    expect((await readState(root)).status).toBe('stopped');
+    expect(await isPortFree(state.ports.etcdClient!)).toBe(true);
+  }, 140_000);
+
+  it('names a tablet that dies on start, with its log, and stops the mysqlds already running', async () => {
+    const root = await newRoot();
+    const progress: string[] = [];
+    // Every "vt tablet" here is a shell that complains and exits: the failure path without breaking vt itself.
+    const failing = upCluster({
+      root,
+      env: testEnv({ dataRoot: root }),
+      cell: 'zone1',
+      keyspaces: [{ name: 'ks', shards: ['0'] }],
+      replicas: 0,
+      rdonly: 0,
+      portBase: 33000,
+      topo: 'local',
+      vtCommand: ['/bin/sh', '-c', 'echo "tablet boom: $*" >&2; exit 3', 'sh'],
+      mysqlTemplateRoot: TEST_TEMPLATE_ROOT,
+      progress: (line) => progress.push(line),
+    });
+    await expect(failing).rejects.toThrow(
+      /tablet zone1-0000000100 \(ks\/0\): exit code 3[\s\S]*tablet boom: tablet --tablet-path zone1-0000000100/,
+    );
+    await expect(failing).rejects.toThrow(/nothing was left running/);
+    expect(progress.some((l) => l.startsWith('1 mysqld(s) running'))).toBe(true);
+    expect(await processesUsing(root)).toEqual([]);
+    expect((await readdir(root)).sort()).toEqual(['logs']);
+  }, 60_000);
 });
