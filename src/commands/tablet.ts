@@ -88,6 +88,10 @@ export default class Tablet extends Command {
       default: '2s',
       description: 'StreamHealth repeat period without changes.',
     }),
+    'unhealthy-threshold': Flags.string({
+      default: '2h',
+      description: 'Replication lag beyond which a replica/rdonly tablet stops serving.',
+    }),
     'log-file': Flags.string({ description: 'Write logs (JSON lines) to this file instead of stderr.' }),
     ...topoFlags,
     ...dbConfigFlags,
@@ -136,6 +140,7 @@ export default class Tablet extends Command {
         config: configFromFlags(flags),
         ...(rules ? { rules } : {}),
         healthIntervalMs: parseDuration(flags['health-check-interval'], 'health-check-interval'),
+        unhealthyLagSeconds: parseDuration(flags['unhealthy-threshold'], 'unhealthy-threshold') / 1000,
       });
       const s = server;
       const done = new Promise<void>((resolve) => {

@@ -83,6 +83,28 @@ describe('StateManager', () => {
     expect(Date.parse(p.primaryTermStartTime!)).toBeGreaterThan(Date.now() - 5000);
   });
 
+  it('stops serving a replica lagging beyond the unhealthy threshold, never a primary', () => {
+    const s = new StateManager({
+      alias: 'zone1-0000000100',
+      keyspace: 'ks',
+      shard: '0',
+      type: 'replica',
+      unhealthyLagSeconds: 30,
+    });
+    s.setEngineOpen(true);
+    s.setMysql(true);
+    s.setReplication(30, '');
+    expect(s.serving).toBe(true);
+    s.setReplication(31, '');
+    expect(s.health()).toMatchObject({
+      serving: false,
+      replicationLagSeconds: 31,
+      lastError: 'replication lag 31 s exceeds the unhealthy threshold of 30 s',
+    });
+    s.setType('primary');
+    expect(s.serving).toBe(true);
+  });
+
   it('parses tablet types case-insensitively', () => {
     expect(parseTabletTypeArg('RDONLY')).toBe('rdonly');
     expect(() => parseTabletTypeArg('master')).toThrow(/invalid tablet type "master"/);

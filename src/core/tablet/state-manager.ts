@@ -31,12 +31,16 @@ export interface StateManagerOptions {
   readonly shard: string;
   readonly type: TabletType;
   readonly primaryTermStartTime?: string | null;
+  /** A non-primary lagging more than this is NOT_SERVING (Vitess's --unhealthy_threshold); default 7200 s. */
+  readonly unhealthyLagSeconds?: number;
 }
 
 /**
  * The tablet's serving state (Vitess's tabletserver state manager, reduced): its identity and type, whether
  * mysqld answers, whether the query engine is open, and replication health. `serving` is the conjunction of
- * engine open, mysqld reachable, not shutting down and a serving type. Listeners hear every change, in order,
+ * engine open, mysqld reachable, not shutting down, a serving type and, for non-primaries, replication lag
+ * within the unhealthy threshold. A replica whose replication is stopped or not configured keeps serving
+ * (possibly stale) reads and says why in `lastError`; the gate decides from lag and error. Listeners hear every change, in order,
  * synchronously; the health stream and the tablet record are driven from them.
  *
  * Request admission (`checkTarget`) follows Vitess: a wrong keyspace/shard is FAILED_PRECONDITION
@@ -56,6 +60,7 @@ export class StateManager {
   private lagSeconds = 0;
   private replicationError = '';
   private readonly listeners = new Set<(h: HealthMessage) => void>();
+  private readonly unhealthyLagSeconds: number;
 
   constructor(o: StateManagerOptions) {
     this.alias = o.alias;
@@ -63,6 +68,7 @@ export class StateManager {
     this.shard = o.shard;
     this.tabletType = o.type;
     this.termStart = o.type === 'primary' ? (o.primaryTermStartTime ?? null) : null;
+    this.unhealthyLagSeconds = o.unhealthyLagSeconds ?? 7200;
   }
 
   get type(): TabletType {
@@ -78,7 +84,13 @@ export class StateManager {
   }
 
   get serving(): boolean {
-    return this.engineOpen && this.mysqlUp && !this.shuttingDown && SERVING_TYPES.has(this.tabletType);
+    return (
+      this.engineOpen &&
+      this.mysqlUp &&
+      !this.shuttingDown &&
+      SERVING_TYPES.has(this.tabletType) &&
+      (this.tabletType === 'primary' || this.lagSeconds <= this.unhealthyLagSeconds)
+    );
   }
 
   get mysqlReachable(): boolean {
@@ -131,7 +143,9 @@ export class StateManager {
         ? 'tablet is shutting down'
         : !this.engineOpen
           ? 'query engine is not open'
-          : this.replicationError;
+          : this.tabletType !== 'primary' && this.lagSeconds > this.unhealthyLagSeconds
+            ? `replication lag ${this.lagSeconds} s exceeds the unhealthy threshold of ${this.unhealthyLagSeconds} s`
+            : this.replicationError;
     return {
       target: this.target,
       serving: this.serving,

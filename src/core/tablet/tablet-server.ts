@@ -46,6 +46,8 @@ export interface TabletServerOptions {
   readonly healthIntervalMs?: number;
   /** mysqld probe period; default 1000 ms. */
   readonly probeIntervalMs?: number;
+  /** Replication lag beyond which a non-primary stops serving; default 7200 s. */
+  readonly unhealthyLagSeconds?: number;
 }
 
 /**
@@ -96,6 +98,7 @@ export class TabletServer {
       keyspace: o.keyspace,
       shard: o.shard,
       type: o.initTabletType,
+      ...(o.unhealthyLagSeconds === undefined ? {} : { unhealthyLagSeconds: o.unhealthyLagSeconds }),
     });
     this.engine = new QueryEngine({
       env,
