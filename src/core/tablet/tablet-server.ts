@@ -139,7 +139,8 @@ export class TabletServer {
     });
     let wasUp = false;
     this.state.onChange((h) => {
-      if (h.tabletType !== this.published?.type || h.primaryTermStartTime !== this.published?.term) void this.publish();
+      if (h.tabletType !== this.published?.type || h.primaryTermStartTime !== this.published?.term)
+        this.publish().catch(() => undefined); // logged in publish()
       const up = this.state.mysqlReachable;
       if (up && !wasUp) this.mysqlSetup = this.onMysqlUp();
       wasUp = up;
