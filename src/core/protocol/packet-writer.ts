@@ -227,16 +227,33 @@ export class PacketWriter {
   }
 
   /**
-   * Length-encoded UTF-8 string. Short strings (<= 83 UTF-16 units, so <= 250 bytes) are written in one pass
-   * with a one-byte length, which is the common case for row values.
+   * Length-encoded UTF-8 string. Short strings (<= 83 UTF-16 units, so <= 249 bytes) take a one-byte length
+   * and are written in one pass; ASCII ones byte by byte in JS, which beats a call into Buffer.write for
+   * the short names and values that make up most column definitions and rows.
    */
   lenencString(s: string): this {
     const n = s.length;
     if (n <= 83) {
       this.ensure(1 + n * 3);
-      const w = this.buf.write(s, this.len + 1);
-      this.buf[this.len] = w;
-      this.len += 1 + w;
+      const buf = this.buf;
+      const start = this.len;
+      if (n <= 32) {
+        let pos = start + 1;
+        let i = 0;
+        for (; i < n; i++) {
+          const c = s.charCodeAt(i);
+          if (c > 0x7f) break;
+          buf[pos++] = c;
+        }
+        if (i === n) {
+          buf[start] = n;
+          this.len = pos;
+          return this;
+        }
+      }
+      const w = buf.write(s, start + 1);
+      buf[start] = w;
+      this.len = start + 1 + w;
       return this;
     }
     const b = Buffer.byteLength(s);

@@ -363,6 +363,20 @@ describe('binary values (from the text form)', () => {
     expect(hex.slice(8)).toBe('00' + '08' + '01' + '01030405' + '06');
   });
 
+  it.each([
+    ['', '00'],
+    ['def', '03646566'],
+    ['aé', '0361c3a9'],
+    ['x'.repeat(32), '20' + '78'.repeat(32)],
+    ['x'.repeat(31) + 'é', '21' + '78'.repeat(31) + 'c3a9'],
+    ['x'.repeat(33), '21' + '78'.repeat(33)],
+    ['\u0000\u007f', '02007f'],
+  ])('lenencString(%j)', (str, hex) => {
+    const w = new PacketWriter(4);
+    w.lenencString(str);
+    expect(w.take().toString('hex')).toBe(hex);
+  });
+
   it('text rows: lenenc strings, NULL as 0xfb, Buffers verbatim, long strings with 2-byte lengths', () => {
     const long = 'x'.repeat(300);
     const hex = build((w) =>

@@ -49,8 +49,7 @@ export function writeEof(w: PacketWriter, warnings: number, status: number): voi
  */
 export function writeColumnDefinition(w: PacketWriter, f: Field, fieldList = false): void {
   w.begin()
-    .u8(3)
-    .str('def')
+    .lenencString('def')
     .lenencString(f.database)
     .lenencString(f.table)
     .lenencString(f.orgTable)
