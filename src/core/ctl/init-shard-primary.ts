@@ -4,6 +4,7 @@ import type { Tablet } from '../topo/records/tablet.js';
 import { formatTabletAlias, parseTabletAlias, tabletAliasEqual } from '../topo/records/tablet-alias.js';
 import type { TopoServer } from '../topo/topo-server.js';
 import { rebuildKeyspaceGraph } from './graph-actions.js';
+import { parseKeyspaceShard } from './shard-actions.js';
 import { TABLET_RPC_TIMEOUT_MS, withTabletManager } from './tablet-rpc-actions.js';
 
 export interface InitShardPrimaryOptions {
@@ -22,17 +23,6 @@ export interface InitShardPrimaryResult {
   readonly replicas: readonly string[];
 }
 
-/** "ks/shard" -> [ks, shard]; INVALID_ARGUMENT otherwise. */
-export function parseKeyspaceShard(text: string): [string, string] {
-  const i = text.indexOf('/');
-  if (i <= 0 || i === text.length - 1)
-    throw Err.invalidArgument(`invalid keyspace/shard "${text}": expected e.g. commerce/0 or customer/-80`);
-  const ks = text.slice(0, i);
-  const shard = text.slice(i + 1);
-  parseShardName(shard);
-  return [ks, shard];
-}
-
 /**
  * Vitess's InitShardPrimary for a new shard: under the shard lock, makes `alias` the primary (InitPrimary:
  * writable, no source, type PRIMARY with a new term), points every other tablet of the shard at it from its
@@ -49,7 +39,8 @@ export async function initShardPrimary(
   electAlias: string,
   o: InitShardPrimaryOptions = {},
 ): Promise<InitShardPrimaryResult> {
-  const [keyspace, shard] = parseKeyspaceShard(keyspaceShard);
+  const { keyspace, shard } = parseKeyspaceShard(keyspaceShard);
+  parseShardName(shard);
   const elect = parseTabletAlias(electAlias);
   const electName = formatTabletAlias(elect);
   const lock = await ts.lockShard(keyspace, shard, `InitShardPrimary(${electName})`);
