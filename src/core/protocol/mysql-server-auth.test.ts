@@ -131,6 +131,18 @@ describe('caching_sha2_password', () => {
     expect(await whoami({ port, user: 'nat', password: 'password' })).toMatchObject({ user: 'nat' });
   });
 
+  it('COM_CHANGE_USER re-authenticates with caching_sha2_password (auth switch from the native token)', async () => {
+    const port = await start({ authServer: sha2Auth() });
+    const c = await mysql.createConnection({ host: '127.0.0.1', port, user: 'u', password: 'pw' });
+    await c.changeUser({ user: 'u2', password: 'pw2' }); // u2 not cached yet: full auth (RSA) inside CHANGE_USER
+    await c.changeUser({ user: 'u', password: 'pw' }); // cached: fast path
+    await c.changeUser({ user: 'u2', password: 'pw2' });
+    const [rows] = await c.query<mysql.RowDataPacket[]>('select whoami');
+    expect(rows[0]).toMatchObject({ user: 'u2', userdata: 'ud-u2' });
+    await expect(c.changeUser({ user: 'u', password: 'bad' })).rejects.toMatchObject({ errno: 1045 });
+    c.destroy();
+  });
+
   it('does full auth with the plaintext password over TLS', async () => {
     const port = await start({ authServer: sha2Auth(), tls: { cert: cert.cert, key: cert.key } });
     expect(await whoami({ port, ssl: { rejectUnauthorized: false } })).toMatchObject({ user: 'u', tls: 'true' });
