@@ -1,8 +1,11 @@
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Env } from '../env/env.js';
-import { Err, VtError } from '../errors/index.js';
+import { Err, isReason, VtError } from '../errors/index.js';
 import { Mysqld } from '../mysqlctl/mysqld.js';
+import { openTopoServer } from '../topo/open-topo-server.js';
+import type { OpenTopoOptions } from '../topo/topo-factory.js';
+import type { TopoServer } from '../topo/topo-server.js';
 import {
   clusterFile,
   readClusterState,
@@ -68,11 +71,41 @@ export async function discardClusterData(state: ClusterState, env: Env): Promise
     await new Mysqld({ uid: t.uid, env, dataRoot: state.root }).teardown({ timeoutMs: MYSQLD_SHUTDOWN_MS });
   }
   if (state.topo.implementation === 'local') await rm(state.topo.root, { recursive: true, force: true });
+  if (state.topo.implementation === 'etcd' && !state.topo.managedEtcd) await removeTopologyRecords(state, env);
   if (state.topo.managedEtcd) await rm(path.join(state.root, 'etcd'), { recursive: true, force: true });
   // The cell's local store lives beside the global one (cellTopoOptions): ROOT/vitess/<cell>.
   await rm(path.join(state.root, 'vitess'), { recursive: true, force: true });
   await rm(path.join(state.root, 'pids'), { recursive: true, force: true });
   await rm(clusterFile(state.root), { force: true });
+}
+
+/**
+ * An etcd that `vt up` did not start outlives the cluster: delete the keyspaces (recursively: shards, tablets,
+ * serving graphs, VSchemas) and the cell this cluster registered there, so a retry does not trip over them.
+ * Best effort: failures are logged, not thrown.
+ */
+async function removeTopologyRecords(state: ClusterState, env: Env): Promise<void> {
+  const options: OpenTopoOptions = {
+    implementation: 'etcd',
+    root: state.topo.root,
+    ...(state.topo.serverAddress === undefined ? {} : { serverAddress: state.topo.serverAddress }),
+  };
+  let ts: TopoServer | undefined;
+  try {
+    ts = await openTopoServer(options, env);
+    for (const ks of state.keyspaces) {
+      await ts.deleteKeyspace(ks.name, { recursive: true }).catch((e: unknown) => {
+        if (!isReason(e, 'NoNode') && VtError.from(e).code !== 'NOT_FOUND') throw e;
+      });
+    }
+    await ts.deleteCellInfo(state.cell).catch((e: unknown) => {
+      if (!isReason(e, 'NoNode') && VtError.from(e).code !== 'NOT_FOUND') throw e;
+    });
+  } catch (e) {
+    env.logger.warn({ err: VtError.from(e).message }, 'vt: could not remove the cluster from the external etcd');
+  } finally {
+    await ts?.close().catch(() => undefined);
+  }
 }
 
 export interface DownResult {
@@ -84,7 +117,7 @@ export interface DownResult {
 
 /**
  * `vt down`: stops everything ROOT/cluster.json records and marks the record stopped; with `clean`, deletes
- * the whole root afterwards. A root without cluster.json is left alone (NOT_FOUND), so `--clean` can never
+ * the whole root afterwards (and, on an etcd `vt up` did not start, this cluster's keyspaces and cell). A root without cluster.json is left alone (NOT_FOUND), so `--clean` can never
  * delete a directory that is not a vt cluster; a root that does not exist at all is already down.
  */
 export async function downCluster(root: string, env: Env, o: { clean?: boolean } = {}): Promise<DownResult> {
@@ -99,9 +132,11 @@ export async function downCluster(root: string, env: Env, o: { clean?: boolean }
   }
   const stopped = await stopClusterProcesses(state, env);
   if (o.clean) {
+    if (state.topo.implementation === 'etcd' && !state.topo.managedEtcd) await removeTopologyRecords(state, env);
     await rm(root, { recursive: true, force: true });
     return { root, found: true, stopped, removed: true };
   }
-  await writeClusterState({ ...state, status: 'stopped' });
+  // A record of a vt up that never finished stays 'starting', so the next vt up discards it instead of restarting it.
+  await writeClusterState({ ...state, status: state.status === 'starting' ? 'starting' : 'stopped' });
   return { root, found: true, stopped, removed: false };
 }

@@ -1,9 +1,9 @@
 import type { KeyspaceSchema } from '../schema-source.js';
 
-/**
+/*
  * The commerce keyspace of Vitess's local example (unsharded): products, customers and orders, with the
- * example's sample rows. Embedded as text so the single executable needs no files next to it. Statements
- * are idempotent-safe only for the tables (IF NOT EXISTS); the rows are meant for a new cluster.
+ * example's sample rows. Embedded as text so the single executable needs no files next to it. `vt up` applies
+ * it once, to a new cluster (a restarted one keeps its data).
  */
 const CREATE_COMMERCE_SCHEMA = `create table if not exists product(
   sku varbinary(128),
