@@ -184,8 +184,9 @@ describe(`protocol fuzz (seed ${seed}; replay with VT_FUZZ_SEED=${seed})`, () =>
       }
       slowest = Math.max(slowest, performance.now() - t0);
     }
-    // No case may take long: a decoder must never loop on bad input.
-    expect(slowest).toBeLessThan(250);
+    // No case may take long: a decoder must never loop on bad input. (Generous: the shared CI machine can
+    // stall a process for a few hundred ms; a real loop would not finish at all.)
+    expect(slowest).toBeLessThan(2000);
   });
 
   describe('through sockets', () => {
