@@ -364,15 +364,17 @@ describe('protocol errors close only that connection', () => {
   });
 
   it('a slow but steady packet is not cut off by netReadTimeoutMs', async () => {
-    const { client: c } = await RawClient.login(port);
+    const s = await startFixtureServer({ netReadTimeoutMs: 1000 });
+    const { client: c } = await RawClient.login(s.port);
     const sql = Buffer.from('select 1');
     const packet = Buffer.concat([Buffer.from([sql.length + 1, 0, 0, 0, Com.QUERY]), sql]);
     for (const b of packet) {
       c.sendRaw(Buffer.from([b]));
-      await new Promise((r) => setTimeout(r, 60)); // 13 bytes over ~780 ms, 60 ms apart
+      await new Promise((r) => setTimeout(r, 100)); // 13 bytes over ~1.3 s: longer than the timeout in total
     }
     expect((await c.read()).payload.toString('hex')).toBe('01');
     c.close();
+    await s.server.close();
   });
 
   it('drops a stalled handshake after handshakeTimeoutMs', async () => {

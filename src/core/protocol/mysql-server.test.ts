@@ -249,8 +249,7 @@ describe('MysqlServer with mysql2', () => {
     expect(server.connection(id)).toMatchObject({ user: 'u', clientCharset: 224, tls: false });
     expect(server.connection(id)?.attributes.get('_client_name')).toBe('Node-MySQL-2');
     const slow = c.query('sleep 10000');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(server.killQuery(id)).toBe(true);
+    await expect.poll(() => server.killQuery(id)).toBe(true); // true once the query is running
     await expect(slow).rejects.toMatchObject({ errno: 1317, sqlState: '70100' });
     expect(server.killQuery(id)).toBe(false); // nothing running
     const [rows] = await c.query<mysql.RowDataPacket[]>('select 1');
