@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Env } from '../env/env.js';
 import { Err, VtError } from '../errors/index.js';
@@ -19,8 +19,7 @@ import {
   type TabletRecord,
 } from './cluster-state.js';
 import { allocatePorts, checkRecordedPorts } from './cluster-ports.js';
-import { commerceDemoSchema } from './demo/commerce-demo.js';
-import { loadSchemaDir, type KeyspaceSchema } from './schema-source.js';
+import { resolveKeyspaces, type KeyspaceSchema } from './schema-source.js';
 
 export interface UpOptions {
   /** Absolute data root; everything the cluster writes goes under it. */
@@ -106,7 +105,7 @@ class ClusterUp {
 
   private async create(): Promise<UpResult> {
     const o = this.o;
-    const { keyspaces, schemas } = await this.resolveSchemas();
+    const { keyspaces, schemas } = await resolveKeyspaces(o.keyspaces, o.schemaDir);
     const plan = planCluster({
       cell: o.cell,
       keyspaces,
@@ -159,43 +158,6 @@ class ClusterUp {
     } finally {
       await this.ts?.close().catch(() => undefined);
     }
-  }
-
-  private async resolveSchemas(): Promise<{ keyspaces: readonly KeyspaceSpec[]; schemas: KeyspaceSchema[] }> {
-    const o = this.o;
-    if (o.schemaDir === undefined) {
-      if (o.keyspaces.length > 0) return { keyspaces: o.keyspaces, schemas: [] };
-      const demo = commerceDemoSchema();
-      return { keyspaces: [{ name: demo.keyspace, shards: ['0'] }], schemas: [demo] };
-    }
-    if (o.keyspaces.length > 0) {
-      return {
-        keyspaces: o.keyspaces,
-        schemas: await loadSchemaDir(
-          o.schemaDir,
-          o.keyspaces.map((k) => k.name),
-        ),
-      };
-    }
-    let names: string[];
-    try {
-      const entries = await readdir(o.schemaDir, { withFileTypes: true });
-      names = entries
-        .filter((e) => e.isDirectory())
-        .map((e) => e.name)
-        .sort();
-    } catch (e) {
-      throw Err.invalidArgument(
-        `--schema-dir ${o.schemaDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
-    }
-    if (names.length === 0) {
-      throw Err.invalidArgument(
-        `--schema-dir ${o.schemaDir} has no <keyspace> subdirectory (and no --keyspace was given)`,
-      );
-    }
-    const keyspaces = names.map((name) => ({ name, shards: ['0'] }));
-    return { keyspaces, schemas: await loadSchemaDir(o.schemaDir, names) };
   }
 
   /**

@@ -1,6 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Err } from '../errors/index.js';
+import type { KeyspaceSpec } from './cluster-plan.js';
+import { commerceDemoSchema } from './demo/commerce-demo.js';
 
 /** What `vt up` applies to one keyspace: SQL files in order, then an optional VSchema. */
 export interface KeyspaceSchema {
@@ -51,4 +53,45 @@ async function readText(file: string): Promise<string> {
   } catch (e) {
     throw Err.invalidArgument(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
+}
+
+/**
+ * What a new cluster gets: the given keyspaces with the schema DIR holds for them; with no keyspace given,
+ * one unsharded keyspace per subdirectory of DIR, or without DIR the commerce demo. Throws INVALID_ARGUMENT
+ * for an unreadable DIR, or a DIR without subdirectories when it alone decides the keyspaces.
+ */
+export async function resolveKeyspaces(
+  keyspaces: readonly KeyspaceSpec[],
+  schemaDir: string | undefined,
+): Promise<{ keyspaces: readonly KeyspaceSpec[]; schemas: KeyspaceSchema[] }> {
+  if (schemaDir === undefined) {
+    if (keyspaces.length > 0) return { keyspaces, schemas: [] };
+    const demo = commerceDemoSchema();
+    return { keyspaces: [{ name: demo.keyspace, shards: ['0'] }], schemas: [demo] };
+  }
+  if (keyspaces.length > 0) {
+    return {
+      keyspaces,
+      schemas: await loadSchemaDir(
+        schemaDir,
+        keyspaces.map((k) => k.name),
+      ),
+    };
+  }
+  let names: string[];
+  try {
+    const entries = await readdir(schemaDir, { withFileTypes: true });
+    names = entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch (e) {
+    throw Err.invalidArgument(
+      `--schema-dir ${schemaDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  if (names.length === 0) {
+    throw Err.invalidArgument(`--schema-dir ${schemaDir} has no <keyspace> subdirectory (and no --keyspace was given)`);
+  }
+  return { keyspaces: names.map((name) => ({ name, shards: ['0'] })), schemas: await loadSchemaDir(schemaDir, names) };
 }
