@@ -13,7 +13,8 @@ import { AuthPlugin, type AuthPluginName } from './constants.js';
 
 /** The packet exchange the auth plugins need, provided by the connection (sequence ids are its business). */
 export interface AuthIO {
-  readonly tls: boolean;
+  /** TLS or a Unix socket: caching_sha2 full auth may then take the password in clear, as MySQL allows. */
+  readonly secure: boolean;
   /** Sends one packet and returns the payload of the client's reply. */
   roundTrip(payload: Buffer): Promise<Buffer>;
   /** Queues one packet (e.g. fast-auth-success, which the OK follows). */
@@ -130,7 +131,7 @@ async function cachingSha2(
   if (!creds.some((c) => c.password !== undefined)) return denied();
   let reply = await io.roundTrip(PERFORM_FULL_AUTH);
   let password: string;
-  if (io.tls) {
+  if (io.secure) {
     const end = reply.indexOf(0);
     password = reply.toString('utf8', 0, end < 0 ? reply.length : end);
   } else {

@@ -58,6 +58,7 @@ export class MysqlConnection implements ServerConnection {
   session: unknown = undefined;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  private readonly unixSocket: boolean;
   readonly scramble = newScramble();
   /** The running query's cancellation: fired by killQuery() or when the client goes away. */
   private running: QueryCancel | null = null;
@@ -73,7 +74,9 @@ export class MysqlConnection implements ServerConnection {
     readonly id: number,
     readonly config: ConnectionConfig,
   ) {
-    this.remoteAddress = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    // A Unix socket peer has no address; MySQL calls that host 'localhost'.
+    this.unixSocket = socket.remoteAddress === undefined;
+    this.remoteAddress = this.unixSocket ? 'localhost' : (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
     this.inbox = new PacketInbox(socket, {
@@ -239,7 +242,7 @@ export class MysqlConnection implements ServerConnection {
       if (resp.sslRequest) throw badHandshake();
     }
     this.inbox.expectSslRequest = false;
-    if (cfg.requireSecureTransport && !this.tls) {
+    if (cfg.requireSecureTransport && !this.tls && !this.unixSocket) {
       throw new VtError(
         'UNAVAILABLE',
         'Connections using insecure transport are prohibited while --require_secure_transport=ON.',
@@ -276,7 +279,7 @@ export class MysqlConnection implements ServerConnection {
   /** Packet I/O for the auth plugins, continuing the current sequence. */
   authIO(): AuthIO {
     return {
-      tls: this.tls,
+      secure: this.tls || this.unixSocket,
       send: (payload) => {
         this.w.begin().bytes(payload).end();
       },

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,6 +176,26 @@ describe('caching_sha2_password', () => {
     // The switch request carried the 20-byte scramble (+ NUL), then the server answered fast-auth-success (3),
     // not perform-full-authentication (4).
     expect(seen).toEqual([21, 3]);
+  });
+});
+
+describe('Unix socket', () => {
+  it('serves clients on a socket path; they count as secure (caching_sha2 full auth in clear, require TLS ok)', async () => {
+    const { server } = await startFixtureServer({
+      authServer: AuthServerStatic.fromJson(fixtureUsers, 'caching_sha2_password'),
+      tls: { cert: cert.cert, key: cert.key },
+      requireSecureTransport: true,
+    });
+    servers.push(server);
+    const path = join(cert.dir, 'mysql.sock');
+    await server.listenSocket(path);
+    expect(await whoami({ socketPath: path })).toMatchObject({ user: 'u', tls: 'false' });
+    await expect(whoami({ socketPath: path, password: 'bad' })).rejects.toMatchObject({
+      errno: 1045,
+      sqlMessage: "Access denied for user 'u'@'localhost' (using password: YES)",
+    });
+    const r = await run('mariadb', [`--socket=${path}`, '-uu', '-ppw', '-N', '-B', '-e', 'select whoami']);
+    expect(r.stdout.split('\t')[0]).toBe('u');
   });
 });
 

@@ -52,6 +52,7 @@ export class MysqlServer {
   private readonly config: ConnectionConfig;
   private readonly connections = new Map<number, MysqlConnection>();
   private readonly running = new Set<Promise<void>>();
+  private readonly extraListeners: Server[] = [];
   private nextId = 1;
   private closing = false;
 
@@ -121,10 +122,25 @@ export class MysqlServer {
     });
   }
 
+  /**
+   * Listens on a Unix socket as well (Vitess's --mysql_server_socket_path). Clients there count as secure
+   * transport (as in MySQL) and their host is 'localhost'. Call before or after listen(); one path per server.
+   */
+  listenSocket(path: string): Promise<void> {
+    const s = createServer((sock) => this.accept(sock));
+    this.extraListeners.push(s);
+    return new Promise((resolve, reject) => {
+      s.once('error', (e) => reject(Err.unavailable(`cannot listen on ${path}: ${e.message}`)));
+      s.listen(path, () => resolve());
+    });
+  }
+
   /** Stops accepting, closes every connection and waits until each has run its connectionClosed. */
   async close(): Promise<void> {
     this.closing = true;
-    const stopped = new Promise<void>((res) => this.server.close(() => res()));
+    const stopped = Promise.all(
+      [this.server, ...this.extraListeners].map((s) => new Promise<void>((res) => s.close(() => res()))),
+    );
     for (const c of this.connections.values()) c.destroy();
     await Promise.all([...this.running]);
     await stopped;
