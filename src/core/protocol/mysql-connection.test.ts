@@ -6,6 +6,7 @@ import { MysqlServer } from './mysql-server.js';
 import { RAW_CLIENT_CAPS, RawClient, parseErr, u16, u32 } from '../../../test/support/protocol-raw-client.js';
 import { field } from '../sqltypes/field.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
+import { nativeScramble } from './auth-scramble.js';
 import { Cap, Com, ServerStatus } from './constants.js';
 
 /** Byte-level conversations with MysqlServer: exact packets, sequence ids, malformed input, robustness. */
@@ -63,6 +64,25 @@ describe('greeting', () => {
     expect(scramble.includes(0)).toBe(false);
     expect(p[verEnd + 44]).toBe(0);
     expect(p.toString('latin1', verEnd + 45, p.length - 1)).toBe('mysql_native_password');
+    c.close();
+  });
+});
+
+describe('auth switch', () => {
+  it('a client that used an unknown plugin gets AuthSwitchRequest(mysql_native_password, scramble)', async () => {
+    const c = await RawClient.open(port);
+    const g = (await c.read()).payload;
+    const v = g.indexOf(0, 1);
+    const scramble = Buffer.concat([g.subarray(v + 5, v + 13), g.subarray(v + 32, v + 44)]);
+    const head = Buffer.concat([u32(RAW_CLIENT_CAPS), u32(1 << 24), Buffer.from([45]), Buffer.alloc(23)]);
+    c.send(Buffer.concat([head, Buffer.from('u\0'), Buffer.from([3, 1, 2, 3]), Buffer.from('client_ed25519\0')]), 1);
+    const sw = await c.read();
+    expect(sw.seq).toBe(2);
+    expect(sw.payload.toString('latin1')).toBe('\xfemysql_native_password\0' + scramble.toString('latin1') + '\0');
+    c.send(nativeScramble('pw', scramble), 3);
+    const ok = await c.read();
+    expect(ok.seq).toBe(4);
+    expect(ok.payload[0]).toBe(0);
     c.close();
   });
 });
