@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Env } from '../env/env.js';
 import { Err, VtError } from '../errors/index.js';
@@ -86,7 +86,6 @@ class ClusterUp {
 
   async run(): Promise<UpResult> {
     const o = this.o;
-    await mkdir(o.root, { recursive: true });
     const prior = await readClusterState(o.root);
     if (prior !== undefined) {
       const live = await liveProcesses(prior);
@@ -114,6 +113,9 @@ class ClusterUp {
       portBase: o.portBase,
       ...(o.gateMysqlPort === undefined ? {} : { gateMysqlPort: o.gateMysqlPort }),
     });
+    // Only now, after every argument was checked, does the root come into existence.
+    await checkRootIsFree(o.root);
+    await mkdir(o.root, { recursive: true });
     const { state, moved } = await allocatePorts(plan, {
       root: o.root,
       topo: o.topo,
@@ -285,6 +287,27 @@ class ClusterUp {
       this.o.env.logger.warn({ err: VtError.from(e).message }, 'vt up: could not remove all cluster data'),
     );
     return true;
+  }
+}
+
+/**
+ * A new cluster's failure path deletes what the cluster created (mysqld dirs, topology), so it must not
+ * start over data it did not create: FAILED_PRECONDITION when the root already holds tablet directories or a
+ * topology that no cluster.json accounts for (e.g. from vt mysqlctl / vt ctl run by hand).
+ */
+async function checkRootIsFree(root: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(root);
+  } catch {
+    return;
+  }
+  const found = entries.filter((e) => /^vt_\d{10}$/.test(e) || ['topo', 'vitess', 'etcd'].includes(e)).sort();
+  if (found.length > 0) {
+    throw Err.failedPrecondition(
+      `${root} already holds vt data that no cluster.json records (${found.join(', ')}); ` +
+        'use another --root, or remove them',
+    );
   }
 }
 
