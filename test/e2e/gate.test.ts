@@ -248,6 +248,27 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     expect(Number(d[0]!['d'])).toBe(40);
   });
 
+  it('applies sql_select_limit, streams in the OLAP workload and enforces QUERY_TIMEOUT_MS', async () => {
+    const c = await connect('commerce');
+    await c.query('set sql_select_limit = 1');
+    const [limited] = await c.query<mysql.RowDataPacket[]>('select sku from product order by id');
+    expect(limited.map((r) => r['sku'])).toEqual(['a']);
+    await c.query('set sql_select_limit = default');
+    const [all] = await c.query<mysql.RowDataPacket[]>('select sku from product order by id');
+    expect(all.length).toBeGreaterThan(1);
+    // A session without a reserved connection streams its reads (StreamExecute) in the OLAP workload.
+    const olap = await connect('commerce');
+    await olap.query("set workload = 'olap'");
+    const [streamed] = await olap.query<mysql.RowDataPacket[]>("select sku from product where sku in ('a', 'b') order by id");
+    expect(streamed.map((r) => r['sku'])).toEqual(['a', 'b']);
+    const bad = await mysqlError(olap.query("set workload = 'nope'"));
+    expect([bad.errno, bad.sqlState]).toEqual([1231, '42000']);
+    const started = Date.now();
+    const slow = await mysqlError(c.query('select /*vt+ QUERY_TIMEOUT_MS=200 */ sleep(3) from dual'));
+    expect(slow.errno).toBe(1317);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('answers @@version, DATABASE(), CONNECTION_ID() and Vitess SHOWs in the gate', async () => {
     const c = await connect('commerce');
     const [v] = await c.query<mysql.RowDataPacket[]>('select @@version v, @@version_comment vc, database() db');

@@ -19,7 +19,7 @@ import type { KeyspaceCache, KeyspaceInfo } from './keyspace-cache.js';
 import { PlanCache, type PlanCacheEntry } from './plan-cache.js';
 import { routeShow } from './show-routing.js';
 import { applySet } from './session-vars.js';
-import { formatTarget, parseTarget } from './target.js';
+import { parseTarget } from './target.js';
 import { TabletGateway, type CallSettings } from './tablet-gateway.js';
 
 export interface ExecutorOptions {
@@ -91,7 +91,9 @@ export class Executor {
       if (isResult(r)) {
         rows = r.rows.length;
         if (r.insertId !== 0 && r.insertId !== 0n) session.lastInsertId = r.insertId;
-        yield* resultEvents(r);
+        // The protocol writes OK info as string<EOF>, which libmysqlclient/libmariadb read as a length-encoded
+        // string ("Received malformed packet" after an UPDATE's "Rows matched: ..."): drop it until it is fixed there.
+        yield* resultEvents(r.info === undefined ? r : { ...r, info: undefined });
       } else {
         for await (const ev of r) {
           if (ev.kind === 'rows') rows += ev.rows.length;
@@ -253,8 +255,9 @@ export class Executor {
     routed.shard = target.shard;
     let text = sql;
     let bv: BindVars | undefined;
-    if (prepared || plan.rewritten) {
-      text = plan.sql;
+    const limit = plan.selectLimitAt !== undefined ? session.sqlSelectLimit : undefined;
+    if (prepared || plan.rewritten || limit !== undefined) {
+      text = limit === undefined ? plan.sql : `${plan.sql.slice(0, plan.selectLimitAt)} limit ${limit}${plan.sql.slice(plan.selectLimitAt)}`;
       bv = bindVars;
       if (plan.userVars.length > 0) {
         const all: Record<string, BindVar> = { ...bindVars };
@@ -432,11 +435,6 @@ export class Executor {
           passthrough: () => this.passthrough(session, plan, plan.sql, {}, false, cs, routed),
         });
     }
-  }
-
-  /** Printable form of the session target (SHOW VITESS_TARGET, debug pages). */
-  static targetText(session: GateSession): string {
-    return formatTarget(session.target);
   }
 }
 

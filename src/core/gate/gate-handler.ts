@@ -2,7 +2,8 @@ import type { BoundParam, Handler, PrepareResult, PreparedStatement, QueryOption
 import { bindVar, type BindVar, type BindVars, type ScalarBindVar } from '../sql/bind-vars.js';
 import { splitStatements } from '../sql/split-statements.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
-import type { ResultEvent } from '../sqltypes/result.js';
+import type { Field } from '../sqltypes/field.js';
+import { collectResults, type ResultEvent } from '../sqltypes/result.js';
 import type { Executor } from './executor.js';
 import { GateSession } from './gate-session.js';
 import type { GateStats } from './gate-stats.js';
@@ -53,6 +54,13 @@ export class GateHandler implements Handler {
     const bv: Record<string, BindVar> = {};
     params.forEach((p, i) => (bv[`v${i + 1}`] = paramBindVar(p)));
     return this.runOne(conn, stmt.sql, new AbortController().signal, bv);
+  }
+
+  /** COM_FIELD_LIST (the mysql CLI's table-name completion): the columns of `select * from t limit 0`. */
+  async fieldList(conn: ServerConnection, table: string): Promise<readonly Field[]> {
+    const sql = `select * from \`${table.replace(/`/g, '``')}\` limit 0`;
+    const [r] = await collectResults(this.runOne(conn, sql, new AbortController().signal));
+    return r?.fields ?? [];
   }
 
   private async *run(conn: ServerConnection, sql: string, multi: boolean, signal: AbortSignal): AsyncGenerator<ResultEvent> {

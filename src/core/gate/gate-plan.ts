@@ -45,6 +45,8 @@ export interface GatePlan {
   readonly gateSelect: readonly GateExpr[] | undefined;
   /** Column names of a gate-answered SELECT. */
   readonly columnNames: readonly string[];
+  /** Offset in `sql` where ` limit N` goes for sql_select_limit (a SELECT without LIMIT/INTO), else undefined. */
+  readonly selectLimitAt: number | undefined;
 }
 
 /**
@@ -74,7 +76,9 @@ export function buildPlan(normalized: string, isKeyspace: (name: string) => bool
     if (exprs.length === info.selectExprs.length) gateSelect = exprs;
   }
 
-  const { sql, userVars } = rewrite(normalized, toks, strip, info.kind === 'select');
+  const limitable = info.kind === 'select' && info.limit === undefined && !info.into;
+  const mark = limitable ? info.limitInsertAt : -1;
+  const { sql, userVars, markOut } = rewrite(normalized, toks, strip, info.kind === 'select', mark);
   return {
     info,
     sql,
@@ -84,6 +88,7 @@ export function buildPlan(normalized: string, isKeyspace: (name: string) => bool
     userVars,
     gateSelect,
     columnNames,
+    selectLimitAt: limitable ? markOut : undefined,
   };
 }
 
@@ -121,8 +126,10 @@ function rewrite(
   toks: readonly Token[],
   strip: ReadonlySet<string>,
   isSelect: boolean,
-): { sql: string; userVars: [string, string][] } {
+  mark: number,
+): { sql: string; userVars: [string, string][]; markOut: number } {
   const userVars: [string, string][] = [];
+  let markOut = mark; // `mark` (a token boundary of the input) moved by the edits before it
   const byName = new Map<string, string>();
   let out = '';
   let last = 0;
@@ -134,6 +141,7 @@ function rewrite(
       if (after !== undefined && (after.kind === 'ident' || after.kind === 'quoted_ident' || after.kind === 'keyword')) {
         out += sql.slice(last, t.start);
         last = sig[i + 1]!.end;
+        if (last <= mark) markOut -= last - t.start;
         i++;
       }
       continue;
@@ -151,9 +159,11 @@ function rewrite(
         isSelect &&
         (isKeyword(prev, 'SELECT') || isOp(prev, ',')) &&
         (next === undefined || isOp(next, ',') || isOp(next, ';') || isKeyword(next, 'FROM') || isKeyword(next, 'LIMIT'));
-      out += sql.slice(last, t.start) + `:${bv}` + (bare ? ` AS \`${sql.slice(t.start, t.end).replace(/`/g, '``')}\`` : '');
+      const repl = `:${bv}` + (bare ? ` AS \`${sql.slice(t.start, t.end).replace(/`/g, '``')}\`` : '');
+      out += sql.slice(last, t.start) + repl;
+      if (t.end <= mark) markOut += repl.length - (t.end - t.start);
       last = t.end;
     }
   }
-  return { sql: last === 0 ? sql : out + sql.slice(last), userVars };
+  return { sql: last === 0 ? sql : out + sql.slice(last), userVars, markOut };
 }

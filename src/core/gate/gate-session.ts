@@ -40,6 +40,8 @@ export class GateSession {
   workload: Workload = 'oltp';
   ddlStrategy = 'direct';
   transactionMode = 'single';
+  /** SET sql_select_limit: added as LIMIT to SELECTs without one (the tablet's own row cap would override it). */
+  sqlSelectLimit: number | undefined = undefined;
   /** Gate-side timeout for each query in ms (SET query_timeout); 0: the gate's default. */
   queryTimeoutMs = 0;
   /** SAVEPOINT statements issued in a transaction before it touched a shard; replayed there after BEGIN. */
@@ -74,6 +76,7 @@ export class GateSession {
     this.ddlStrategy = 'direct';
     this.transactionMode = 'single';
     this.queryTimeoutMs = 0;
+    this.sqlSelectLimit = undefined;
     this.pendingSavepoints = [];
   }
 }

@@ -28,8 +28,9 @@ const WORKLOADS: ReadonlySet<string> = new Set(['oltp', 'olap', 'dba']);
 
 /**
  * SET, Vitess-style. Kept in the gate: autocommit, workload, ddl_strategy, transaction_mode, query_timeout,
- * user variables (`@x`, substituted into later statements as bind variables), NAMES/CHARSET (accepted; tablets
- * always talk utf8mb4). Every other session variable (sql_mode, time_zone, sql_select_limit, ...) is applied on
+ * user variables (`@x`, substituted into later statements as bind variables), sql_select_limit (added as a LIMIT
+ * to SELECTs without one, because the tablet's row cap LIMIT would override the variable), NAMES/CHARSET
+ * (accepted; tablets always talk utf8mb4). Every other session variable (sql_mode, time_zone, ...) is applied on
  * the tablet: the SET runs there on a reserved connection (so its errors reach the client now), and it is
  * replayed as a pre-query on every reserved connection the session opens later. GLOBAL/PERSIST are refused
  * (1235), as are new settings inside a transaction that has no reserved connection (the pooled transaction
@@ -66,6 +67,11 @@ export async function applySet(assignments: readonly SetAssignment[], c: SetCont
       case 'transaction_mode':
         if (!['single', 'multi', 'twopc', 'unspecified'].includes(word)) throw wrongValue(name, a.valueText);
         s.transactionMode = word;
+        continue;
+      case 'sql_select_limit':
+        if (word === 'default' || word === '18446744073709551615') s.sqlSelectLimit = undefined;
+        else if (/^\d+$/.test(word)) s.sqlSelectLimit = Number(word);
+        else throw wrongValue(name, a.valueText);
         continue;
       case 'query_timeout':
         if (!/^\d+$/.test(word)) throw wrongValue(name, a.valueText);
