@@ -61,6 +61,7 @@ async function stopOne(p: ProcessRecord, root: string, env: Env): Promise<StopRe
  * `vt up` fails half-way and when a new `vt up` takes over a root whose cluster is no longer running.
  */
 export async function discardClusterData(state: ClusterState, env: Env): Promise<void> {
+  for (const t of state.tablets) await rm(path.join(state.root, 'logs', `mysqld-${t.uid}.log`), { force: true });
   for (const p of state.processes) {
     if (p.role === 'mysqld' && p.uid !== undefined) {
       await new Mysqld({ uid: p.uid, env, dataRoot: state.root }).teardown({ timeoutMs: MYSQLD_SHUTDOWN_MS });

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Env } from '../env/env.js';
 import { Err, VtError } from '../errors/index.js';
@@ -170,6 +170,7 @@ class ClusterUp {
     const o = this.o;
     const s = this.state;
     const fresh = schemas !== undefined;
+    await mkdir(path.join(o.root, 'logs'), { recursive: true });
     await writeClusterState(s);
     const childEnv: NodeJS.ProcessEnv = { ...withoutTopoEnv(process.env), ...s.env };
     const ctx: LaunchContext = { root: o.root, vtCommand: o.vtCommand, childEnv, signal: o.signal };
@@ -234,6 +235,8 @@ class ClusterUp {
     } catch (e) {
       throw prefixed(`mysqld for tablet ${t.alias} (port ${t.mysqlPort})`, e);
     }
+    // mysqld keeps its error log in its own directory (as Vitess lays it out); logs/ points at it.
+    await symlink(m.paths.errorLog, path.join(o.root, 'logs', `mysqld-${t.uid}.log`)).catch(() => undefined);
     await this.record({
       name: `mysqld-${t.uid}`,
       role: 'mysqld',
