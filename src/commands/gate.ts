@@ -41,9 +41,17 @@ buffering during reparents; prepared statements report no result columns at prep
     'mysql-server-bind-address': Flags.string({
       description: 'Address the MySQL listener binds (default 127.0.0.1; a non-loopback address needs an auth file).',
     }),
-    port: Flags.integer({ default: 15001, description: 'HTTP port: /debug/status, /debug/vars, /metrics, /debug/query_plans.' }),
-    cell: Flags.string({ default: 'zone1', description: "The gate's cell (its SrvKeyspace/SrvVSchema are read there)." }),
-    'cells-to-watch': Flags.string({ description: 'Comma-separated cells whose tablets are routed to (default: --cell).' }),
+    port: Flags.integer({
+      default: 15001,
+      description: 'HTTP port: /debug/status, /debug/vars, /metrics, /debug/query_plans.',
+    }),
+    cell: Flags.string({
+      default: 'zone1',
+      description: "The gate's cell (its SrvKeyspace/SrvVSchema are read there).",
+    }),
+    'cells-to-watch': Flags.string({
+      description: 'Comma-separated cells whose tablets are routed to (default: --cell).',
+    }),
     'tablet-types-to-wait': Flags.string({
       default: 'PRIMARY,REPLICA',
       description: 'Wait at start until the tablets of these types answered a health check (up to 30 s).',
@@ -51,9 +59,18 @@ buffering during reparents; prepared statements report no result columns at prep
     'mysql-auth-server-static-file': Flags.string({ description: "Users file in Vitess's static auth JSON format." }),
     'mysql-server-ssl-cert': Flags.string({ description: 'PEM certificate for TLS client connections.' }),
     'mysql-server-ssl-key': Flags.string({ description: 'PEM key for TLS client connections.' }),
-    'mysql-server-require-secure-transport': Flags.boolean({ default: false, description: 'Refuse logins without TLS.' }),
-    'mysql-server-version': Flags.string({ default: '8.0.40-vt', description: 'Version announced in the handshake and @@version.' }),
-    'query-timeout': Flags.string({ default: '0', description: 'Gate-side timeout of each query (ms, or 30s/2m; 0: none).' }),
+    'mysql-server-require-secure-transport': Flags.boolean({
+      default: false,
+      description: 'Refuse logins without TLS.',
+    }),
+    'mysql-server-version': Flags.string({
+      default: '8.0.40-vt',
+      description: 'Version announced in the handshake and @@version.',
+    }),
+    'query-timeout': Flags.string({
+      default: '0',
+      description: 'Gate-side timeout of each query (ms, or 30s/2m; 0: none).',
+    }),
     'max-memory-rows': Flags.integer({ default: 300000, description: 'Largest result the gate holds in memory.' }),
   };
 
@@ -67,17 +84,24 @@ buffering during reparents; prepared statements report no result columns at prep
       const authFile = flags['mysql-auth-server-static-file'];
       const bind = flags['mysql-server-bind-address'] ?? '127.0.0.1';
       if (!LOOPBACK.has(bind) && authFile === undefined) {
-        throw Err.invalidArgument(`--mysql-server-bind-address ${bind} needs --mysql-auth-server-static-file (no open remote access)`);
+        throw Err.invalidArgument(
+          `--mysql-server-bind-address ${bind} needs --mysql-auth-server-static-file (no open remote access)`,
+        );
       }
-      const authServer: AuthServer = authFile !== undefined ? await AuthServerStatic.fromFile(authFile) : new AuthServerNone();
+      const authServer: AuthServer =
+        authFile !== undefined ? await AuthServerStatic.fromFile(authFile) : new AuthServerNone();
       const certFile = flags['mysql-server-ssl-cert'];
       const keyFile = flags['mysql-server-ssl-key'];
       if ((certFile === undefined) !== (keyFile === undefined)) {
         throw Err.invalidArgument('--mysql-server-ssl-cert and --mysql-server-ssl-key go together');
       }
-      const tls = certFile !== undefined ? { cert: await readFile(certFile), key: await readFile(keyFile!) } : undefined;
+      const tls =
+        certFile !== undefined ? { cert: await readFile(certFile), key: await readFile(keyFile!) } : undefined;
       const topo = await openTopoServer(topoOptionsFromFlags(flags, env.dataRoot), env);
-      const cells = (flags['cells-to-watch'] ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+      const cells = (flags['cells-to-watch'] ?? '')
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== '');
       const gate = await Gate.start({
         env,
         topo,
@@ -92,7 +116,10 @@ buffering during reparents; prepared statements report no result columns at prep
         requireSecureTransport: flags['mysql-server-require-secure-transport'],
         queryTimeoutMs: parseDurationMs(flags['query-timeout'], 'query-timeout'),
         maxMemoryRows: flags['max-memory-rows'],
-        tabletTypesToWait: flags['tablet-types-to-wait'].split(',').map((t) => t.trim()).filter((t) => t !== ''),
+        tabletTypesToWait: flags['tablet-types-to-wait']
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t !== ''),
       }).catch(async (e: unknown) => {
         await topo.close().catch(() => undefined);
         throw e;

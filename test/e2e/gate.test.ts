@@ -121,7 +121,9 @@ beforeAll(async () => {
     healthRetryMs: 200,
   });
   // Every tablet serving in the gate's health table before the tests start.
-  await until('4 serving tablets', async () => (gate.healthCheck.all().filter((t) => t.serving).length === 4 ? true : undefined));
+  await until('4 serving tablets', async () =>
+    gate.healthCheck.all().filter((t) => t.serving).length === 4 ? true : undefined,
+  );
 }, 140_000);
 
 afterAll(async () => {
@@ -199,7 +201,9 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     const [inTx] = await c.query<mysql.RowDataPacket[]>("select sku from product where sku like 'tx%' order by sku");
     expect(inTx.map((r) => r['sku'])).toEqual(['tx1', 'tx2']);
     await c.query('rollback');
-    const [rolled] = await other.query<mysql.RowDataPacket[]>("select sku from product where sku like 'tx%' order by sku");
+    const [rolled] = await other.query<mysql.RowDataPacket[]>(
+      "select sku from product where sku like 'tx%' order by sku",
+    );
     expect(rolled.map((r) => r['sku'])).toEqual(['tx1']);
 
     await c.query('set autocommit = 0');
@@ -217,7 +221,9 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     await quitter.query("insert into product (sku, price) values ('tx5', 1)");
     await quitter.end();
     await until('rollback on close', async () => {
-      const [r] = await other.query<mysql.RowDataPacket[]>("select count(*) n from product where sku = 'tx5' for update");
+      const [r] = await other.query<mysql.RowDataPacket[]>(
+        "select count(*) n from product where sku = 'tx5' for update",
+      );
       return Number(r[0]!['n']) === 0 ? true : undefined;
     });
   });
@@ -239,7 +245,9 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     expect(bad.errno).toBe(1231);
 
     await c.query("set @price = 20, @name = 'b'");
-    const [uv] = await c.query<mysql.RowDataPacket[]>('select sku from product where price > @price or sku = @name order by sku');
+    const [uv] = await c.query<mysql.RowDataPacket[]>(
+      'select sku from product where price > @price or sku = @name order by sku',
+    );
     expect(uv.map((r) => r['sku'])).toEqual(['b']);
     const [bare] = await c.query<mysql.RowDataPacket[]>('select @name');
     expect(bare[0]!['@name']).toBe('b');
@@ -259,7 +267,9 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     // A session without a reserved connection streams its reads (StreamExecute) in the OLAP workload.
     const olap = await connect('commerce');
     await olap.query("set workload = 'olap'");
-    const [streamed] = await olap.query<mysql.RowDataPacket[]>("select sku from product where sku in ('a', 'b') order by id");
+    const [streamed] = await olap.query<mysql.RowDataPacket[]>(
+      "select sku from product where sku in ('a', 'b') order by id",
+    );
     expect(streamed.map((r) => r['sku'])).toEqual(['a', 'b']);
     const bad = await mysqlError(olap.query("set workload = 'nope'"));
     expect([bad.errno, bad.sqlState]).toEqual([1231, '42000']);
@@ -280,7 +290,16 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     const [shards] = await c.query<mysql.RowDataPacket[]>('show vitess_shards');
     expect(shards.map((r) => r['Shards'])).toEqual(['commerce/0', 'customer/-80', 'customer/80-']);
     const [tablets, tf] = await c.query<mysql.RowDataPacket[]>('show vitess_tablets');
-    expect(tf.map((f) => f.name)).toEqual(['Cell', 'Keyspace', 'Shard', 'TabletType', 'State', 'Alias', 'Hostname', 'PrimaryTermStartTime']);
+    expect(tf.map((f) => f.name)).toEqual([
+      'Cell',
+      'Keyspace',
+      'Shard',
+      'TabletType',
+      'State',
+      'Alias',
+      'Hostname',
+      'PrimaryTermStartTime',
+    ]);
     expect(tablets.map((r) => [r['Keyspace'], r['Shard'], r['TabletType'], r['State'], r['Alias']])).toEqual([
       ['commerce', '0', 'PRIMARY', 'SERVING', 'zone1-0000000100'],
       ['commerce', '0', 'REPLICA', 'SERVING', 'zone1-0000000101'],
@@ -301,10 +320,10 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
 
   it('runs prepared statements with parameters', async () => {
     const c = await connect('commerce');
-    const [rows] = await c.execute<mysql.RowDataPacket[]>('select id, sku, price from product where price > ? and sku <> ? order by id', [
-      5,
-      'zzz',
-    ]);
+    const [rows] = await c.execute<mysql.RowDataPacket[]>(
+      'select id, sku, price from product where price > ? and sku <> ? order by id',
+      [5, 'zzz'],
+    );
     expect(rows.map((r) => r['sku'])).toEqual(['a', 'b']);
     const [ins] = await c.execute<mysql.ResultSetHeader>('insert into product (sku, price) values (?, ?)', ['ps1', 7]);
     expect(ins.affectedRows).toBe(1);
@@ -386,7 +405,20 @@ describe('vt gate: replicas, shard targeting and health', () => {
     const out = await new Promise<string>((resolve, reject) => {
       execFile(
         'mariadb',
-        ['-h', '127.0.0.1', '-P', String(gate.mysqlAddress.port), '-u', 'app', '-px', '-D', 'commerce', '--batch', '-e', 'select sku from product where id = 1; select @@version_comment'],
+        [
+          '-h',
+          '127.0.0.1',
+          '-P',
+          String(gate.mysqlAddress.port),
+          '-u',
+          'app',
+          '-px',
+          '-D',
+          'commerce',
+          '--batch',
+          '-e',
+          'select sku from product where id = 1; select @@version_comment',
+        ],
         { timeout: 20_000 },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)),
       );
@@ -402,7 +434,10 @@ describe('vt gate: replicas, shard targeting and health', () => {
     proc.kill('SIGKILL');
     await until(
       'replica marked not serving',
-      async () => (gate.healthCheck.healthy({ keyspace: 'commerce', shard: '0', tabletType: 'replica' }).length === 0 ? true : undefined),
+      async () =>
+        gate.healthCheck.healthy({ keyspace: 'commerce', shard: '0', tabletType: 'replica' }).length === 0
+          ? true
+          : undefined,
       2000,
     );
     expect(Date.now() - killedAt).toBeLessThan(2000);
@@ -446,10 +481,22 @@ describe('vt gate command', () => {
       await until('gate listening', async () => (out.includes('vt gate: MySQL on') ? true : undefined), 60_000);
       expect(out).toContain(`127.0.0.1:${mysqlPort}`);
       const denied = await mysqlError(
-        mysql.createConnection({ host: '127.0.0.1', port: mysqlPort, user: 'app', password: 'wrong', database: 'commerce' }),
+        mysql.createConnection({
+          host: '127.0.0.1',
+          port: mysqlPort,
+          user: 'app',
+          password: 'wrong',
+          database: 'commerce',
+        }),
       );
       expect([denied.errno, denied.sqlState]).toEqual([1045, '28000']);
-      const ok = await mysql.createConnection({ host: '127.0.0.1', port: mysqlPort, user: 'app', password: 'secret', database: 'commerce' });
+      const ok = await mysql.createConnection({
+        host: '127.0.0.1',
+        port: mysqlPort,
+        user: 'app',
+        password: 'secret',
+        database: 'commerce',
+      });
       const [r] = await ok.query<mysql.RowDataPacket[]>('select sku from product where id = 1');
       expect(r[0]!['sku']).toBe('a');
       await ok.end();

@@ -17,7 +17,7 @@ import type { GateStats } from './gate-stats.js';
 import type { HealthCheck } from './health-check.js';
 import type { KeyspaceCache, KeyspaceInfo } from './keyspace-cache.js';
 import { PlanCache, type PlanCacheEntry } from './plan-cache.js';
-import { routeShow } from './show-routing.js';
+import { showStatement } from './show-routing.js';
 import { applySet } from './session-vars.js';
 import { parseTarget } from './target.js';
 import { TabletGateway, type CallSettings } from './tablet-gateway.js';
@@ -70,7 +70,12 @@ export class Executor {
    * Runs ONE statement. `params` are the COM_STMT_EXECUTE values as `v1..vN`. Results stream as `fields rows* ok`
    * or `ok`; errors are VtErrors (MySQL errno/SQLSTATE as the client should see them).
    */
-  async *execute(session: GateSession, ctx: ExecuteContext, sql: string, params?: BindVars): AsyncGenerator<ResultEvent> {
+  async *execute(
+    session: GateSession,
+    ctx: ExecuteContext,
+    sql: string,
+    params?: BindVars,
+  ): AsyncGenerator<ResultEvent> {
     const t0 = performance.now();
     const routed: Routed = { keyspace: '', shard: '' };
     let entry: PlanCacheEntry<GatePlan> | undefined;
@@ -82,7 +87,10 @@ export class Executor {
       const key = `${tgt.keyspace}:${tgt.shard ?? ''}@${tgt.tabletType}\0${this.o.keyspaces.generation}\0${norm.normalized}`;
       entry = this.plans.get(key);
       if (entry === undefined) {
-        entry = this.plans.set(key, buildPlan(norm.normalized, (n) => this.o.keyspaces.get(n) !== undefined));
+        entry = this.plans.set(
+          key,
+          buildPlan(norm.normalized, (n) => this.o.keyspaces.get(n) !== undefined),
+        );
       }
       const plan = entry.plan;
       kind = plan.info.kind;
@@ -122,7 +130,11 @@ export class Executor {
    * read the rows of each execution); a probe that is not valid SQL that way (e.g. `?` where NULL cannot stand)
    * reports no columns. Other errors (unknown table, no database...) fail the prepare, as in MySQL.
    */
-  async prepare(session: GateSession, ctx: ExecuteContext, sql: string): Promise<{ paramCount: number; columns: readonly Field[] }> {
+  async prepare(
+    session: GateSession,
+    ctx: ExecuteContext,
+    sql: string,
+  ): Promise<{ paramCount: number; columns: readonly Field[] }> {
     const norm = normalize(sql);
     const isKs = (n: string): boolean => this.o.keyspaces.get(n) !== undefined;
     const plan = buildPlan(norm.normalized, isKs);
@@ -131,8 +143,15 @@ export class Executor {
     const params: Record<string, BindVar> = { ...norm.bindVars };
     for (let i = 1; i <= norm.paramCount; i++) params[`v${i}`] = bindVar.null();
     if (plan.gateSelect !== undefined) {
-      const facts = { serverVersion: this.o.serverVersion, versionComment: this.versionComment(), connectionId: ctx.connectionId };
-      return { paramCount: norm.paramCount, columns: answers.gateSelect(plan.gateSelect, plan.columnNames, session, facts, 0).fields };
+      const facts = {
+        serverVersion: this.o.serverVersion,
+        versionComment: this.versionComment(),
+        connectionId: ctx.connectionId,
+      };
+      return {
+        paramCount: norm.paramCount,
+        columns: answers.gateSelect(plan.gateSelect, plan.columnNames, session, facts, 0).fields,
+      };
     }
     const n = norm.normalized;
     const probe =
@@ -186,7 +205,11 @@ export class Executor {
       case 'select':
         if (plan.gateSelect !== undefined) {
           const limit = info.limit === undefined ? undefined : resolveLimit(info.limit.rowCount, bindVars);
-          const facts = { serverVersion: this.o.serverVersion, versionComment: this.versionComment(), connectionId: ctx.connectionId };
+          const facts = {
+            serverVersion: this.o.serverVersion,
+            versionComment: this.versionComment(),
+            connectionId: ctx.connectionId,
+          };
           return answers.gateSelect(plan.gateSelect, plan.columnNames, session, facts, limit);
         }
         return this.passthrough(session, plan, sql, bindVars, prepared, cs, routed);
@@ -221,7 +244,8 @@ export class Executor {
       case 'comment_only':
         return queryResult();
       case 'ddl':
-        if (info.object === 'database') throw Err.notSupported(`${info.action.toUpperCase()} DATABASE (use vt ctl create-keyspace)`);
+        if (info.object === 'database')
+          throw Err.notSupported(`${info.action.toUpperCase()} DATABASE (use vt ctl create-keyspace)`);
         return this.passthrough(session, plan, sql, bindVars, prepared, cs, routed);
       case 'lock_tables':
         throw Err.notSupported('LOCK TABLES');
@@ -230,7 +254,8 @@ export class Executor {
       case 'stream':
         throw Err.notSupported('STREAM');
       case 'explain':
-        if (info.vexplain !== undefined || info.format === 'vitess') throw Err.notSupported('VEXPLAIN (lands with the planner)');
+        if (info.vexplain !== undefined || info.format === 'vitess')
+          throw Err.notSupported('VEXPLAIN (lands with the planner)');
         return this.passthrough(session, plan, sql, bindVars, prepared, cs, routed);
       default:
         return this.passthrough(session, plan, sql, bindVars, prepared, cs, routed);
@@ -257,7 +282,10 @@ export class Executor {
     let bv: BindVars | undefined;
     const limit = plan.selectLimitAt !== undefined ? session.sqlSelectLimit : undefined;
     if (prepared || plan.rewritten || limit !== undefined) {
-      text = limit === undefined ? plan.sql : `${plan.sql.slice(0, plan.selectLimitAt)} limit ${limit}${plan.sql.slice(plan.selectLimitAt)}`;
+      text =
+        limit === undefined
+          ? plan.sql
+          : `${plan.sql.slice(0, plan.selectLimitAt)} limit ${limit}${plan.sql.slice(plan.selectLimitAt)}`;
       bv = bindVars;
       if (plan.userVars.length > 0) {
         const all: Record<string, BindVar> = { ...bindVars };
@@ -281,7 +309,8 @@ export class Executor {
    * keyspace when none is selected.
    */
   private async route(session: GateSession, plan: GatePlan): Promise<TabletTarget> {
-    if (plan.crossKeyspace) throw Err.notSupported('statements across keyspaces (sharded routing lands with the planner)');
+    if (plan.crossKeyspace)
+      throw Err.notSupported('statements across keyspaces (sharded routing lands with the planner)');
     const st = session.target;
     const ksName = plan.keyspace ?? st.keyspace;
     if (ksName === '') {
@@ -390,51 +419,23 @@ export class Executor {
     return queryResult();
   }
 
-  private async show(
+  private show(
     session: GateSession,
     plan: GatePlan,
     info: ShowInfo,
     cs: CallSettings,
     routed: Routed,
   ): Promise<QueryResult | AsyncIterable<ResultEvent>> {
-    const ks = this.o.keyspaces;
-    switch (info.show) {
-      case 'databases':
-      case 'keyspaces':
-        await ks.refreshIfStale();
-        return answers.showDatabases(ks.names(), info.like);
-      case 'vitess_shards':
-        return answers.showVitessShards(ks.all(), info.like);
-      case 'vitess_tablets':
-        return answers.showVitessTablets(this.o.healthCheck.all(), info.like);
-      case 'vitess_target':
-        return answers.showVitessTarget(session);
-      case 'vschema_tables': {
-        const name = session.target.keyspace;
-        if (name === '') throw Err.noDb();
-        const k = await ks.lookup(name);
-        if (k === undefined) throw Err.badDb(name);
-        return answers.showVschemaTables(k);
-      }
-      case 'warnings':
-      case 'count_warnings': {
-        const pinned = [...session.shards.values()][0];
-        if (pinned === undefined) return answers.showGateWarnings(session, info.show === 'count_warnings');
-        routed.keyspace = pinned.target.keyspace;
-        routed.shard = pinned.target.shard;
-        return this.gateway.execute(session, { target: pinned.target, sql: plan.sql }, cs, true);
-      }
-      default:
-        return routeShow(info, {
-          session,
-          keyspaces: ks,
-          gateway: this.gateway,
-          cs,
-          routed,
-          shardOf: (k) => (session.target.shard !== undefined && session.target.keyspace === k.name ? session.target.shard : k.shards[0]),
-          passthrough: () => this.passthrough(session, plan, plan.sql, {}, false, cs, routed),
-        });
-    }
+    return showStatement(info, {
+      session,
+      keyspaces: this.o.keyspaces,
+      healthCheck: this.o.healthCheck,
+      gateway: this.gateway,
+      cs,
+      routed,
+      sql: plan.sql,
+      passthrough: () => this.passthrough(session, plan, plan.sql, {}, false, cs, routed),
+    });
   }
 }
 

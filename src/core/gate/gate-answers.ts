@@ -17,7 +17,9 @@ export interface GateFacts {
 
 const str = (name: string) => field(name, MysqlType.VAR_STRING, { columnLength: 1024 });
 const uint64 = (name: string) =>
-  field(name, MysqlType.LONGLONG, { flags: ColumnFlag.NOT_NULL | ColumnFlag.UNSIGNED | ColumnFlag.BINARY | ColumnFlag.NUM });
+  field(name, MysqlType.LONGLONG, {
+    flags: ColumnFlag.NOT_NULL | ColumnFlag.UNSIGNED | ColumnFlag.BINARY | ColumnFlag.NUM,
+  });
 
 export function gateSelect(
   exprs: readonly GateExpr[],
@@ -88,7 +90,11 @@ export function showDatabases(keyspaces: readonly string[], like: string | undef
 }
 
 export function showVitessShards(keyspaces: readonly KeyspaceInfo[], like: string | undefined): QueryResult {
-  return oneColumn('Shards', keyspaces.flatMap((k) => k.shards.map((s) => `${k.name}/${s}`)), like);
+  return oneColumn(
+    'Shards',
+    keyspaces.flatMap((k) => k.shards.map((s) => `${k.name}/${s}`)),
+    like,
+  );
 }
 
 export function showVitessTarget(session: GateSession): QueryResult {
@@ -124,10 +130,17 @@ export function showVitessTablets(tablets: readonly TabletHealth[], like: string
 
 export function showGateWarnings(session: GateSession, countOnly: boolean): QueryResult {
   if (countOnly) {
-    return queryResult({ fields: [field('@@session.warning_count', MysqlType.LONGLONG)], rows: [[String(session.warnings.length)]] });
+    return queryResult({
+      fields: [field('@@session.warning_count', MysqlType.LONGLONG)],
+      rows: [[String(session.warnings.length)]],
+    });
   }
   return queryResult({
-    fields: [str('Level'), field('Code', MysqlType.LONG, { flags: ColumnFlag.UNSIGNED | ColumnFlag.NUM }), str('Message')],
+    fields: [
+      str('Level'),
+      field('Code', MysqlType.LONG, { flags: ColumnFlag.UNSIGNED | ColumnFlag.NUM }),
+      str('Message'),
+    ],
     rows: session.warnings.map((w) => [w.level, String(w.code), w.message]),
   });
 }

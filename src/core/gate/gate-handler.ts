@@ -1,4 +1,11 @@
-import type { BoundParam, Handler, PrepareResult, PreparedStatement, QueryOptions, ServerConnection } from '../protocol/handler.js';
+import type {
+  BoundParam,
+  Handler,
+  PrepareResult,
+  PreparedStatement,
+  QueryOptions,
+  ServerConnection,
+} from '../protocol/handler.js';
 import { bindVar, type BindVar, type BindVars, type ScalarBindVar } from '../sql/bind-vars.js';
 import { splitStatements } from '../sql/split-statements.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
@@ -63,7 +70,12 @@ export class GateHandler implements Handler {
     return r?.fields ?? [];
   }
 
-  private async *run(conn: ServerConnection, sql: string, multi: boolean, signal: AbortSignal): AsyncGenerator<ResultEvent> {
+  private async *run(
+    conn: ServerConnection,
+    sql: string,
+    multi: boolean,
+    signal: AbortSignal,
+  ): AsyncGenerator<ResultEvent> {
     if (!multi || sql.indexOf(';') < 0) {
       yield* this.runOne(conn, sql, signal);
       return;
@@ -71,7 +83,12 @@ export class GateHandler implements Handler {
     for (const stmt of splitStatements(sql)) yield* this.runOne(conn, stmt, signal);
   }
 
-  private async *runOne(conn: ServerConnection, sql: string, signal: AbortSignal, params?: BindVars): AsyncGenerator<ResultEvent> {
+  private async *runOne(
+    conn: ServerConnection,
+    sql: string,
+    signal: AbortSignal,
+    params?: BindVars,
+  ): AsyncGenerator<ResultEvent> {
     const s = session(conn);
     try {
       for await (const ev of this.executor.execute(s, { connectionId: conn.id, signal }, sql, params)) {
@@ -120,4 +137,3 @@ export function paramBindVar(p: BoundParam): ScalarBindVar {
       return bindVar.string(v);
   }
 }
-

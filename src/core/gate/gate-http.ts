@@ -68,7 +68,13 @@ export class GateHttp {
       qps: s.qps(),
       errors: Object.fromEntries(s.errors),
       connections: { open: s.connectionsOpen, total: s.connectionsTotal },
-      planCache: { size: plans.size, capacity: plans.capacity, hits: plans.hits, misses: plans.misses, evictions: plans.evictions },
+      planCache: {
+        size: plans.size,
+        capacity: plans.capacity,
+        hits: plans.hits,
+        misses: plans.misses,
+        evictions: plans.evictions,
+      },
       healthCheck: this.o.healthCheck.all().map((t) => ({
         alias: t.alias,
         addr: t.addr,
@@ -104,7 +110,10 @@ export class GateHttp {
     const s = this.o.stats;
     const ks = this.o.keyspaces
       .all()
-      .map((k) => `<tr><td>${esc(k.name)}</td><td>${k.sharded ? 'sharded' : 'unsharded'}</td><td>${esc(k.shards.join(' '))}</td></tr>`)
+      .map(
+        (k) =>
+          `<tr><td>${esc(k.name)}</td><td>${k.sharded ? 'sharded' : 'unsharded'}</td><td>${esc(k.shards.join(' '))}</td></tr>`,
+      )
       .join('');
     const tablets = this.o.healthCheck
       .all()

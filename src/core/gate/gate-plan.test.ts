@@ -49,7 +49,9 @@ describe('buildPlan', () => {
   it('knows where sql_select_limit goes in the rewritten text', () => {
     const p = plan('select @x from commerce.t where a = 1 for update');
     const at = p.selectLimitAt!;
-    expect(`${p.sql.slice(0, at)} limit 5${p.sql.slice(at)}`).toBe('select :__vtudv1 AS `@x` from t where a = :vtg1 limit 5 for update');
+    expect(`${p.sql.slice(0, at)} limit 5${p.sql.slice(at)}`).toBe(
+      'select :__vtudv1 AS `@x` from t where a = :vtg1 limit 5 for update',
+    );
     expect(plan('select 1 from t limit 2').selectLimitAt).toBeUndefined();
     expect(plan('update t set a = 1').selectLimitAt).toBeUndefined();
   });

@@ -138,7 +138,10 @@ function rewrite(
     const t = sig[i]!;
     if ((t.kind === 'ident' || t.kind === 'quoted_ident') && strip.has(t.value) && isOp(sig[i + 1], '.')) {
       const after = sig[i + 2];
-      if (after !== undefined && (after.kind === 'ident' || after.kind === 'quoted_ident' || after.kind === 'keyword')) {
+      if (
+        after !== undefined &&
+        (after.kind === 'ident' || after.kind === 'quoted_ident' || after.kind === 'keyword')
+      ) {
         out += sql.slice(last, t.start);
         last = sig[i + 1]!.end;
         if (last <= mark) markOut -= last - t.start;
@@ -158,7 +161,11 @@ function rewrite(
       const bare =
         isSelect &&
         (isKeyword(prev, 'SELECT') || isOp(prev, ',')) &&
-        (next === undefined || isOp(next, ',') || isOp(next, ';') || isKeyword(next, 'FROM') || isKeyword(next, 'LIMIT'));
+        (next === undefined ||
+          isOp(next, ',') ||
+          isOp(next, ';') ||
+          isKeyword(next, 'FROM') ||
+          isKeyword(next, 'LIMIT'));
       const repl = `:${bv}` + (bare ? ` AS \`${sql.slice(t.start, t.end).replace(/`/g, '``')}\`` : '');
       out += sql.slice(last, t.start) + repl;
       if (t.end <= mark) markOut += repl.length - (t.end - t.start);

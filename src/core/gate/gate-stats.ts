@@ -1,7 +1,9 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Upper bounds (seconds) of the query latency histogram. */
-const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const LATENCY_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 /**
  * The gate's counters: plain Maps updated on the query path (one Map increment and one histogram observation per
@@ -25,7 +27,9 @@ export class GateStats {
   private ringSecond = Math.floor(Date.now() / 1000);
 
   constructor() {
-    const stats = this;
+    const queries = this.queries;
+    const errors = this.errors;
+    const openConnections = (): number => this.connectionsOpen;
     this.latency = new Histogram({
       name: 'vtgate_query_duration_seconds',
       help: 'Time the gate took to execute each statement',
@@ -39,7 +43,7 @@ export class GateStats {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const [k, v] of stats.queries) {
+        for (const [k, v] of queries) {
           const [kind, keyspace, shard] = k.split('|');
           this.inc({ kind: kind!, keyspace: keyspace!, shard: shard! }, v);
         }
@@ -52,7 +56,7 @@ export class GateStats {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const [k, v] of stats.errors) {
+        for (const [k, v] of errors) {
           const [code, errno] = k.split('|');
           this.inc({ code: code!, errno: errno! }, v);
         }
@@ -63,7 +67,7 @@ export class GateStats {
       help: 'Open client connections',
       registers: [this.registry],
       collect() {
-        this.set(stats.connectionsOpen);
+        this.set(openConnections());
       },
     });
   }

@@ -87,7 +87,8 @@ export class Gate {
       await Promise.all([keyspaces.start(), discovery.start()]);
       if (o.tabletTypesToWait && o.tabletTypesToWait.length > 0) {
         const missing = await healthCheck.waitForTablets(o.tabletTypesToWait, o.waitTimeoutMs ?? 30_000);
-        if (missing.length > 0) env.logger.warn({ tablets: missing }, 'tablets did not answer their first health check in time');
+        if (missing.length > 0)
+          env.logger.warn({ tablets: missing }, 'tablets did not answer their first health check in time');
       }
       const mysqlAddress = await mysql.listen(o.mysqlPort, o.mysqlBindAddress);
       let httpAddress: AddressInfo | undefined;

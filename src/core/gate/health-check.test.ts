@@ -25,7 +25,11 @@ class HealthEndpoint {
     this.current = message(uid, type, opts);
   }
 
-  static async start(uid: number, type: TabletType, opts: { lag?: number; term?: string | null; serving?: boolean } = {}): Promise<HealthEndpoint> {
+  static async start(
+    uid: number,
+    type: TabletType,
+    opts: { lag?: number; term?: string | null; serving?: boolean } = {},
+  ): Promise<HealthEndpoint> {
     const server = new RpcServer(testEnv());
     const ep = new HealthEndpoint(server, uid, type, opts);
     server.registerStream('queryservice.StreamHealth', (_req, ctx) => ep.stream(ctx.signal));
@@ -34,7 +38,10 @@ class HealthEndpoint {
   }
 
   send(change: { lag?: number; term?: string | null; serving?: boolean }): void {
-    this.current = { ...this.current, ...message(this.uid, this.current.tabletType, { ...fromMessage(this.current), ...change }) };
+    this.current = {
+      ...this.current,
+      ...message(this.uid, this.current.tabletType, { ...fromMessage(this.current), ...change }),
+    };
     for (const w of this.waiters) w(this.current);
   }
 
@@ -75,7 +82,11 @@ class HealthEndpoint {
   }
 }
 
-function message(uid: number, type: TabletType, o: { lag?: number; term?: string | null; serving?: boolean }): HealthMessage {
+function message(
+  uid: number,
+  type: TabletType,
+  o: { lag?: number; term?: string | null; serving?: boolean },
+): HealthMessage {
   return {
     target: { keyspace: 'ks', shard: '0', tabletType: type },
     serving: o.serving ?? true,
@@ -109,7 +120,9 @@ afterEach(async () => {
   await Promise.all(endpoints.splice(0).map((e) => e.close()));
 });
 
-async function setup(...specs: [number, TabletType, { lag?: number; term?: string | null; serving?: boolean }?][]): Promise<HealthCheck> {
+async function setup(
+  ...specs: [number, TabletType, { lag?: number; term?: string | null; serving?: boolean }?][]
+): Promise<HealthCheck> {
   const h = (hc = new HealthCheck({ env: testEnv(), retryDelayMs: 50 }));
   for (const [uid, type, o] of specs) {
     const ep = await HealthEndpoint.start(uid, type, o);
@@ -125,7 +138,10 @@ const replica = { keyspace: 'ks', shard: '0', tabletType: 'replica' as const };
 
 describe('HealthCheck', () => {
   it('routes to the primary with the latest term when two claim it', async () => {
-    const h = await setup([1, 'primary', { term: '2026-01-01T00:00:00.000Z' }], [2, 'primary', { term: '2026-02-01T00:00:00.000Z' }]);
+    const h = await setup(
+      [1, 'primary', { term: '2026-01-01T00:00:00.000Z' }],
+      [2, 'primary', { term: '2026-02-01T00:00:00.000Z' }],
+    );
     expect(h.pick(primary).alias).toBe('zone1-0000000002');
     endpoints[0]!.send({ term: '2026-03-01T00:00:00.000Z' });
     await until('newer term wins', () => h.pick(primary).alias === 'zone1-0000000001');

@@ -38,7 +38,12 @@ export interface ShardQuery {
 export class TabletGateway {
   constructor(private readonly hc: HealthCheck) {}
 
-  async execute(session: GateSession, q: ShardQuery, cs: CallSettings, readOnly: boolean): Promise<QueryResult | AsyncIterable<ResultEvent>> {
+  async execute(
+    session: GateSession,
+    q: ShardQuery,
+    cs: CallSettings,
+    readOnly: boolean,
+  ): Promise<QueryResult | AsyncIterable<ResultEvent>> {
     const key = targetKey(q.target);
     const ss = session.shards.get(key);
     const options = queryOptions(cs);
@@ -76,7 +81,16 @@ export class TabletGateway {
       if (pending.length === 0) return r;
       const s = session.shards.get(key)!;
       for (const sp of pending.slice(1)) {
-        await t.query.Execute({ ...req, sql: sp, bindVars: undefined, transactionId: s.transactionId, reservedId: s.reservedId || undefined }, co);
+        await t.query.Execute(
+          {
+            ...req,
+            sql: sp,
+            bindVars: undefined,
+            transactionId: s.transactionId,
+            reservedId: s.reservedId || undefined,
+          },
+          co,
+        );
       }
       return t.query.Execute({ ...req, transactionId: s.transactionId, reservedId: s.reservedId || undefined }, co);
     }
@@ -127,7 +141,10 @@ export class TabletGateway {
         const t = this.hc.get(ss.tabletAlias);
         if (t === undefined) return;
         await t.query
-          .Release({ target: ss.target, transactionId: ss.transactionId || undefined, reservedId: ss.reservedId || undefined }, { timeoutMs: 5000 })
+          .Release(
+            { target: ss.target, transactionId: ss.transactionId || undefined, reservedId: ss.reservedId || undefined },
+            { timeoutMs: 5000 },
+          )
           .catch(() => undefined);
       }),
     );
@@ -139,7 +156,13 @@ export class TabletGateway {
       if (ss.reservedId === 0) continue;
       const t = this.pinned(session, ss);
       await t.query.Execute(
-        { target: ss.target, sql, transactionId: ss.transactionId || undefined, reservedId: ss.reservedId, options: queryOptions(cs) },
+        {
+          target: ss.target,
+          sql,
+          transactionId: ss.transactionId || undefined,
+          reservedId: ss.reservedId,
+          options: queryOptions(cs),
+        },
         { timeoutMs: cs.timeoutMs, signal: cs.signal },
       );
     }
@@ -179,7 +202,12 @@ export class TabletGateway {
         prev.transactionId = reply.transactionId;
         prev.reservedId = reply.reservedId;
       } else {
-        session.shards.set(key, { target, tabletAlias: alias, transactionId: reply.transactionId, reservedId: reply.reservedId });
+        session.shards.set(key, {
+          target,
+          tabletAlias: alias,
+          transactionId: reply.transactionId,
+          reservedId: reply.reservedId,
+        });
       }
     } else session.shards.delete(key);
     if (reply.error !== undefined) {
