@@ -1,4 +1,4 @@
-import { mkdir, readdir, symlink } from 'node:fs/promises';
+import { mkdir, readdir, rmdir, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Env } from '../env/env.js';
 import { Err, VtError } from '../errors/index.js';
@@ -19,6 +19,7 @@ import {
   type TabletRecord,
 } from './cluster-state.js';
 import { allocatePorts, checkRecordedPorts } from './cluster-ports.js';
+import { acquireRootLock } from './root-lock.js';
 import { resolveKeyspaces, type KeyspaceSchema } from './schema-source.js';
 
 export interface UpOptions {
@@ -86,6 +87,28 @@ class ClusterUp {
 
   async run(): Promise<UpResult> {
     const o = this.o;
+    const existed = await stat(o.root).then(
+      () => true,
+      () => false,
+    );
+    await mkdir(o.root, { recursive: true });
+    let lock: { release(): Promise<void> } | undefined;
+    try {
+      lock = await acquireRootLock(o.root);
+      return await this.runLocked();
+    } catch (e) {
+      await lock?.release();
+      lock = undefined;
+      // Bad arguments must not leave an empty root behind (rmdir only removes an empty directory).
+      if (!existed) await rmdir(o.root).catch(() => undefined);
+      throw e;
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  private async runLocked(): Promise<UpResult> {
+    const o = this.o;
     const prior = await readClusterState(o.root);
     if (prior !== undefined) {
       const live = await liveProcesses(prior);
@@ -113,9 +136,7 @@ class ClusterUp {
       portBase: o.portBase,
       ...(o.gateMysqlPort === undefined ? {} : { gateMysqlPort: o.gateMysqlPort }),
     });
-    // Only now, after every argument was checked, does the root come into existence.
     await checkRootIsFree(o.root);
-    await mkdir(o.root, { recursive: true });
     const { state, moved } = await allocatePorts(plan, {
       root: o.root,
       topo: o.topo,
@@ -299,12 +320,7 @@ class ClusterUp {
  * topology that no cluster.json accounts for (e.g. from vt mysqlctl / vt ctl run by hand).
  */
 async function checkRootIsFree(root: string): Promise<void> {
-  let entries: string[];
-  try {
-    entries = await readdir(root);
-  } catch {
-    return;
-  }
+  const entries = await readdir(root);
   const found = entries.filter((e) => /^vt_\d{10}$/.test(e) || ['topo', 'vitess', 'etcd'].includes(e)).sort();
   if (found.length > 0) {
     throw Err.failedPrecondition(
