@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ClusterState } from '../../src/core/cluster/cluster-state.js';
+import { recordedTopoOptions, type ClusterState } from '../../src/core/cluster/cluster-state.js';
 import { upCluster } from '../../src/core/cluster/cluster-up.js';
 import { testEnv } from '../../src/core/env/env.js';
 import { isPortFree } from '../../src/core/cluster/port-allocator.js';
@@ -242,6 +242,11 @@ describe('vt up / vt down', () => {
     expect(up.code, explain(up)).toBe(0);
     const state = await readState(root);
     expect(state.topo).toMatchObject({ implementation: 'etcd', root: '/vitess/global', managedEtcd: true });
+    expect(recordedTopoOptions(root)).toEqual({
+      implementation: 'etcd',
+      root: '/vitess/global',
+      serverAddress: state.topo.serverAddress,
+    });
     expect(state.tablets.map((t) => `${t.alias} ${t.shard} ${t.role}`)).toEqual([
       'zone1-0000000100 -80 primary',
       'zone1-0000000101 -80 replica',

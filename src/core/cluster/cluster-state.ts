@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Err } from '../errors/index.js';
+import type { OpenTopoOptions } from '../topo/topo-factory.js';
 import type { KeyspaceSpec, PlannedTabletRole } from './cluster-plan.js';
 
 export type ProcessRole = 'etcd' | 'mysqld' | 'tablet' | 'gate';
@@ -103,4 +105,25 @@ export async function writeClusterState(state: ClusterState): Promise<void> {
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
   await rename(tmp, file);
+}
+
+/**
+ * The topology a cluster in `root` uses, from its cluster.json, for `vt` commands given only VTDATAROOT (the
+ * etcd address is not derivable from the root). Undefined when there is no readable record. Synchronous
+ * because flag defaults are computed synchronously.
+ */
+export function recordedTopoOptions(root: string): OpenTopoOptions | undefined {
+  let s: Partial<ClusterState>;
+  try {
+    s = JSON.parse(readFileSync(clusterFile(root), 'utf8')) as Partial<ClusterState>;
+  } catch {
+    return undefined;
+  }
+  const t = s.topo;
+  if (s.version !== 1 || t === undefined || typeof t.root !== 'string') return undefined;
+  if (t.implementation === 'local') return { implementation: 'local', root: t.root };
+  if (t.implementation === 'etcd' && typeof t.serverAddress === 'string') {
+    return { implementation: 'etcd', root: t.root, serverAddress: t.serverAddress };
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@ export { topoEnv } from './cluster-ports.js';
 export {
   CLUSTER_FILE,
   readClusterState,
+  recordedTopoOptions,
   type ClusterState,
   type ProcessRecord,
   type TabletRecord,
