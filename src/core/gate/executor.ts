@@ -3,7 +3,7 @@ import type { Env } from '../env/env.js';
 import { Err, ErrNo, VtError } from '../errors/index.js';
 import { bindVar, type BindVar, type BindVars } from '../sql/bind-vars.js';
 import { Directive, directiveInt } from '../sql/directives.js';
-import { normalize } from '../sql/normalize.js';
+import { normalize, type NormalizeResult } from '../sql/normalize.js';
 import { resolveLimit } from '../sql/resolve-limit.js';
 import type { ShowInfo, StatementInfo } from '../sql/statement-info.js';
 import type { Field } from '../sqltypes/field.js';
@@ -75,6 +75,7 @@ export class Executor {
     ctx: ExecuteContext,
     sql: string,
     params?: BindVars,
+    normalized?: NormalizeResult,
   ): AsyncGenerator<ResultEvent> {
     const t0 = performance.now();
     const routed: Routed = { keyspace: '', shard: '' };
@@ -82,7 +83,7 @@ export class Executor {
     let kind = 'unknown';
     let rows = 0;
     try {
-      const norm = normalize(sql);
+      const norm = normalized ?? normalize(sql);
       const tgt = session.target;
       const key = `${tgt.keyspace}:${tgt.shard ?? ''}@${tgt.tabletType}\0${this.o.keyspaces.generation}\0${norm.normalized}`;
       entry = this.plans.get(key);
@@ -134,12 +135,12 @@ export class Executor {
     session: GateSession,
     ctx: ExecuteContext,
     sql: string,
-  ): Promise<{ paramCount: number; columns: readonly Field[] }> {
+  ): Promise<{ paramCount: number; columns: readonly Field[]; data: NormalizeResult }> {
     const norm = normalize(sql);
     const isKs = (n: string): boolean => this.o.keyspaces.get(n) !== undefined;
     const plan = buildPlan(norm.normalized, isKs);
     const info = plan.info;
-    if (info.kind !== 'select' || info.into) return { paramCount: norm.paramCount, columns: [] };
+    if (info.kind !== 'select' || info.into) return { paramCount: norm.paramCount, columns: [], data: norm };
     const params: Record<string, BindVar> = { ...norm.bindVars };
     for (let i = 1; i <= norm.paramCount; i++) params[`v${i}`] = bindVar.null();
     if (plan.gateSelect !== undefined) {
@@ -151,6 +152,7 @@ export class Executor {
       return {
         paramCount: norm.paramCount,
         columns: answers.gateSelect(plan.gateSelect, plan.columnNames, session, facts, 0).fields,
+        data: norm,
       };
     }
     const n = norm.normalized;
@@ -162,9 +164,10 @@ export class Executor {
       const probePlan = buildPlan(probe, isKs);
       const r = await this.run(session, ctx, probePlan, probe, params, true, { keyspace: '', shard: '' });
       const [res] = isResult(r) ? [r] : await collectResults(r);
-      return { paramCount: norm.paramCount, columns: res?.fields ?? [] };
+      return { paramCount: norm.paramCount, columns: res?.fields ?? [], data: norm };
     } catch (e) {
-      if (e instanceof VtError && e.errno === ErrNo.ER_PARSE_ERROR) return { paramCount: norm.paramCount, columns: [] };
+      if (e instanceof VtError && e.errno === ErrNo.ER_PARSE_ERROR)
+        return { paramCount: norm.paramCount, columns: [], data: norm };
       throw e;
     }
   }

@@ -7,6 +7,7 @@ import type {
   ServerConnection,
 } from '../protocol/handler.js';
 import { bindVar, type BindVar, type BindVars, type ScalarBindVar } from '../sql/bind-vars.js';
+import type { NormalizeResult } from '../sql/normalize.js';
 import { splitStatements } from '../sql/split-statements.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
 import type { Field } from '../sqltypes/field.js';
@@ -22,6 +23,9 @@ import type { GateStats } from './gate-stats.js';
  * `limit 0` probe on the tablet); each execution runs the statement with the parameters as bind variables `:v1..:vN`.
  */
 export class GateHandler implements Handler {
+  /** COM_STMT_EXECUTE and COM_FIELD_LIST carry no abort signal from the protocol; this one never fires. */
+  private readonly noSignal = new AbortController().signal;
+
   constructor(
     private readonly executor: Executor,
     private readonly stats: GateStats,
@@ -54,19 +58,19 @@ export class GateHandler implements Handler {
   }
 
   prepare(conn: ServerConnection, sql: string): Promise<PrepareResult> {
-    return this.executor.prepare(session(conn), { connectionId: conn.id, signal: new AbortController().signal }, sql);
+    return this.executor.prepare(session(conn), { connectionId: conn.id, signal: this.noSignal }, sql);
   }
 
   execute(conn: ServerConnection, stmt: PreparedStatement, params: readonly BoundParam[]): AsyncIterable<ResultEvent> {
     const bv: Record<string, BindVar> = {};
     params.forEach((p, i) => (bv[`v${i + 1}`] = paramBindVar(p)));
-    return this.runOne(conn, stmt.sql, new AbortController().signal, bv);
+    return this.runOne(conn, stmt.sql, this.noSignal, bv, stmt.data as NormalizeResult | undefined);
   }
 
   /** COM_FIELD_LIST (the mysql CLI's table-name completion): the columns of `select * from t limit 0`. */
   async fieldList(conn: ServerConnection, table: string): Promise<readonly Field[]> {
     const sql = `select * from \`${table.replace(/`/g, '``')}\` limit 0`;
-    const [r] = await collectResults(this.runOne(conn, sql, new AbortController().signal));
+    const [r] = await collectResults(this.runOne(conn, sql, this.noSignal));
     return r?.fields ?? [];
   }
 
@@ -88,10 +92,11 @@ export class GateHandler implements Handler {
     sql: string,
     signal: AbortSignal,
     params?: BindVars,
+    normalized?: NormalizeResult,
   ): AsyncGenerator<ResultEvent> {
     const s = session(conn);
     try {
-      for await (const ev of this.executor.execute(s, { connectionId: conn.id, signal }, sql, params)) {
+      for await (const ev of this.executor.execute(s, { connectionId: conn.id, signal }, sql, params, normalized)) {
         if (ev.kind === 'ok') sync(conn, s);
         yield ev;
       }

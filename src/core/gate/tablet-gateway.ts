@@ -121,7 +121,11 @@ export class TabletGateway {
     }
   }
 
-  /** Ends the session's transaction; the shard keeps its reserved connection if it had one. */
+  /**
+   * Ends the session's transaction; the shard keeps its reserved connection if it had one. The session leaves the
+   * transaction even when the call fails; a failed COMMIT reports the error, a ROLLBACK of a transaction the tablet
+   * already ended (timeout, tablet gone) does not.
+   */
   async commit(session: GateSession): Promise<void> {
     await this.endTransaction(session, 'Commit');
   }
@@ -179,6 +183,12 @@ export class TabletGateway {
       const t = this.pinned(session, ss);
       const r = await t.query[op]({ target: ss.target, transactionId: txId });
       ss.reservedId = r.reservedId;
+    } catch (e) {
+      // A rollback of a transaction that is already gone (killed by the tablet's timeout, tablet dead) succeeded.
+      const gone =
+        e instanceof VtError && (e.code === 'UNAVAILABLE' || e.reason === 'TxNotFound' || e.reason === 'TxEnded');
+      if (op === 'Commit' || !gone) throw e;
+      if (e.code === 'UNAVAILABLE') ss.reservedId = 0;
     } finally {
       if (ss.reservedId === 0 && ss.transactionId === 0) session.shards.delete(targetKey(ss.target));
     }
