@@ -254,6 +254,31 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     await c.query('set @doubled = @price * 2');
     const [d] = await c.query<mysql.RowDataPacket[]>('select @doubled as d');
     expect(Number(d[0]!['d'])).toBe(40);
+
+    // A transaction on the reserved connection keeps its settings after COMMIT.
+    await c.query('begin');
+    await c.query("insert into product (sku, price) values ('ansi', 1)");
+    await c.query('commit');
+    const [mode] = await c.query<mysql.RowDataPacket[]>('select @@sql_mode m');
+    expect(mode[0]!['m']).toBe('ANSI_QUOTES');
+    await c.query("delete from product where sku = 'ansi'");
+
+    // SHOW WARNINGS: the tablet connection's own warnings when pinned, the gate's (none) otherwise.
+    await c.query("select cast('12abc' as signed) v");
+    const [w] = await c.query<mysql.RowDataPacket[]>('show warnings');
+    expect(w.map((r) => r['Code'])).toEqual([1292]);
+    const [none] = await other.query<mysql.RowDataPacket[]>('show warnings');
+    expect(none).toEqual([]);
+    const global = await mysqlError(c.query('set global max_connections = 10'));
+    expect(global.errno).toBe(1235);
+  });
+
+  it('runs multi-statement queries as consecutive results', async () => {
+    const c = await connect('commerce', { multipleStatements: true });
+    const [results] = await c.query<mysql.RowDataPacket[][]>(
+      "select 1 as a; select sku from product where sku = 'a'; select database() as db",
+    );
+    expect(results.map((r) => r.map((row) => Object.values(row)[0]))).toEqual([[1], ['a'], ['commerce']]);
   });
 
   it('applies sql_select_limit, streams in the OLAP workload and enforces QUERY_TIMEOUT_MS', async () => {
