@@ -1,4 +1,7 @@
 import { Parser } from '@oclif/core';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topoFlags, topoOptionsFromFlags } from './topo-flags.js';
 
@@ -46,5 +49,22 @@ describe('topoFlags', () => {
 
   it('rejects an unknown implementation', async () => {
     await expect(parse(['--topo-implementation', 'zk2'])).rejects.toThrow(/zk2/);
+  });
+
+  it('without topology flags uses the topology vt up recorded in <dataRoot>/cluster.json', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'vt-topo-flags-'));
+    try {
+      expect(topoOptionsFromFlags(await parse([]), root)).toEqual({
+        implementation: 'local',
+        root: join(root, 'topo'),
+      });
+      const topo = { implementation: 'etcd', root: '/vitess/global', serverAddress: '127.0.0.1:23790' };
+      writeFileSync(join(root, 'cluster.json'), JSON.stringify({ version: 1, topo }));
+      expect(topoOptionsFromFlags(await parse([]), root)).toEqual(topo);
+      // An explicit choice still wins over the record.
+      expect(topoOptionsFromFlags(await parse(['--topo-implementation', 'local']), root).implementation).toBe('local');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

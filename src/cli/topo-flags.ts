@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
+import { recordedTopoOptions } from '../core/cluster/cluster-state.js';
 import { defaultDataRoot } from '../core/env/env.js';
 import { TOPO_IMPLEMENTATIONS, type OpenTopoOptions } from '../core/topo/topo-factory.js';
 
@@ -13,9 +14,9 @@ export const DEFAULT_ETCD_GLOBAL_ROOT = '/vitess/global';
 export const topoFlags = {
   'topo-implementation': Flags.option({
     options: TOPO_IMPLEMENTATIONS,
-    default: 'local',
     env: 'VT_TOPO_IMPLEMENTATION',
-    description: 'Topology backend: local (embedded store on this machine), etcd, or memory (this process only).',
+    description:
+      'Topology backend: local (embedded store on this machine), etcd, or memory (this process only). Default: the topology recorded by `vt up` in $VTDATAROOT/cluster.json, else local.',
     helpGroup: 'TOPOLOGY',
   })(),
   'topo-global-server-address': Flags.string({
@@ -37,19 +38,27 @@ export const topoFlags = {
 
 /** The parsed values of topoFlags (what `this.parse()` returns for them). */
 export interface TopoFlagValues {
-  readonly 'topo-implementation': (typeof TOPO_IMPLEMENTATIONS)[number];
+  readonly 'topo-implementation'?: (typeof TOPO_IMPLEMENTATIONS)[number] | undefined;
   readonly 'topo-global-server-address'?: string | undefined;
   readonly 'topo-global-root'?: string | undefined;
   readonly 'topo-root'?: string | undefined;
 }
 
 /**
- * Turns parsed flags into openTopo options, applying the defaults that depend on the implementation:
+ * Turns parsed flags into openTopo options. Without any topology flag or VT_TOPO_* variable, the topology recorded
+ * in `<dataRoot>/cluster.json` by `vt up` wins. Then the defaults that depend on the implementation apply:
  * local -> --topo-root, else --topo-global-root, else `<dataRoot>/topo` (dataRoot defaults to VTDATAROOT or
  * ./vtdataroot); etcd -> --topo-global-root or /vitess/global. A missing etcd address is reported by openTopo.
  */
 export function topoOptionsFromFlags(flags: TopoFlagValues, dataRoot: string = defaultDataRoot()): OpenTopoOptions {
-  const implementation = flags['topo-implementation'];
+  const given = flags['topo-implementation'];
+  if (given === undefined && flags['topo-root'] === undefined && flags['topo-global-root'] === undefined) {
+    // No topology named at all: use the one `vt up` recorded for this data root, so `vt ctl ...` run next to
+    // an etcd-backed local cluster needs no flags either.
+    const recorded = recordedTopoOptions(dataRoot);
+    if (recorded !== undefined) return recorded;
+  }
+  const implementation = given ?? 'local';
   const serverAddress = flags['topo-global-server-address'];
   switch (implementation) {
     case 'local':
