@@ -1,0 +1,192 @@
+// CPU per point select of a `vt tablet` process, against bare mysql2 in the same run.
+//
+// Starts one mariadbd and one `vt tablet` child process (bin/dev.js, elected primary of bench/0), loads sbtest1
+// (10k rows), then drives `select c from sbtest1 where id = :id` through one RpcClient + QueryService.client at
+// concurrency 1 and 8. The tablet's CPU comes from /proc/<pid>/stat (utime+stime), so the client's CPU is not in
+// it. For comparison, the same selects with bare mysql2 (callback API, rowsAsArray, one connection per worker,
+// same unix socket) report this process's CPU. Each figure is the median of --runs runs. The machine is shared:
+// quote CPU per query, not wall time (QPS is printed for orientation only).
+//
+// Run: npx tsx bench/tablet-bench.ts [--queries 5000] [--runs 3] [--prof DIR]
+//   --prof DIR   writes DIR/tablet-<pid>.cpuprofile: a V8 CPU profile of the tablet over the measured runs (a hook
+//                loaded with --import starts/stops node:inspector's profiler on SIGUSR2; --cpu-prof is not allowed
+//                in NODE_OPTIONS, and the tablet is started by the test helper)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mysql from 'mysql2';
+import { RpcClient } from '../src/core/rpc/index.js';
+import { bindVar } from '../src/core/sql/index.js';
+import { QueryService } from '../src/core/tablet/query-service.js';
+import { TabletCluster } from '../test/support/tablet-cluster.js';
+
+const arg = (name: string, def: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : def;
+};
+const QUERIES = Number(arg('queries', '5000'));
+const RUNS = Number(arg('runs', '3'));
+const PROF = arg('prof', '');
+const ROWS = 10_000;
+const SQL = 'select c from sbtest1 where id = :id';
+const TICKS = 100; // USER_HZ on Linux
+
+/** utime and stime of a process in µs. */
+function procCpuUs(pid: number): { user: number; sys: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the ")" that closes comm: state is field 3, utime 14, stime 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: (Number(f[11]) * 1e6) / TICKS, sys: (Number(f[12]) * 1e6) / TICKS };
+}
+
+function selfCpuUs(): number {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+}
+
+const idFor = (i: number): number => 1 + ((i * 7919) % ROWS);
+
+/** Runs `n` calls of `one(i)` over `conc` workers; resolves with the wall time in ms. */
+async function drive(n: number, conc: number, one: (i: number, worker: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: conc }, async (_, w) => {
+      for (let i = next++; i < n; i = next++) await one(i, w);
+    }),
+  );
+  return performance.now() - t0;
+}
+
+/** The profiler hook: first SIGUSR2 starts profiling, the second writes the profile. */
+const PROFILE_HOOK = `
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+const session = new Session();
+session.connect();
+let on = false;
+process.on('SIGUSR2', () => {
+  if (!on) {
+    on = true;
+    session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')));
+    return;
+  }
+  on = false;
+  session.post('Profiler.stop', (err, r) => {
+    if (!err) writeFileSync(process.env.VT_BENCH_PROF_DIR + '/tablet-' + process.pid + '.cpuprofile', JSON.stringify(r.profile));
+  });
+});
+`;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const savedNodeOptions = process.env.NODE_OPTIONS;
+  if (PROF) {
+    mkdirSync(PROF, { recursive: true });
+    const hook = path.join(os.tmpdir(), `vt-tablet-bench-prof-${process.pid}.mjs`);
+    writeFileSync(hook, PROFILE_HOOK);
+    process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --import ${hook}`.trim();
+    process.env.VT_BENCH_PROF_DIR = path.resolve(PROF);
+  }
+  const cluster = await TabletCluster.start({
+    layout: [{ keyspace: 'bench', shard: '0', tablets: 1 }],
+    processes: [0],
+  });
+  if (PROF) {
+    if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = savedNodeOptions;
+  }
+  const mysqlConns: mysql.Connection[] = [];
+  try {
+    await cluster.electPrimaries();
+    const t = cluster.tablets[0]!;
+    const pid = t.proc!.pid!;
+    console.log(`tablet pid ${pid}, rpc port ${t.rpcPort}, mysqld port ${t.mysqld.port}`);
+    const connect = (): mysql.Connection =>
+      mysql.createConnection({ socketPath: t.mysqld.paths.socket, user: 'vt_dba', database: 'vt_bench' });
+    const dba = connect();
+    mysqlConns.push(dba);
+    const q = (sql: string, values?: unknown[]): Promise<unknown> =>
+      new Promise((resolve, reject) => dba.query(sql, values, (e, r) => (e ? reject(e) : resolve(r))));
+    await q(
+      "create table sbtest1 (id int not null auto_increment, k int not null default 0, c char(120) not null default '', pad char(60) not null default '', primary key (id), key k_1 (k))",
+    );
+    for (let i = 0; i < ROWS; i += 1000) {
+      const rows = Array.from({ length: 1000 }, (_, j) => [
+        i + j + 1,
+        (i + j) % 997,
+        `${i + j}-`.padEnd(119, 'c'),
+        'pad'.padEnd(59, 'p'),
+      ]);
+      await q('insert into sbtest1 (id, k, c, pad) values ?', [rows]);
+    }
+
+    const client = new RpcClient(cluster.env, { host: '127.0.0.1', port: t.rpcPort });
+    const qs = QueryService.client(client);
+    const target = cluster.target('primary');
+    const viaTablet = async (i: number): Promise<void> => {
+      const r = await qs.Execute({ target, sql: SQL, bindVars: { id: bindVar.int(idFor(i)) } });
+      if (r.rows.length !== 1) throw new Error(`expected one row for id ${idFor(i)}, got ${r.rows.length}`);
+    };
+    const app: mysql.Connection[] = [];
+    for (let w = 0; w < 8; w++) {
+      const c = connect();
+      app.push(c);
+      mysqlConns.push(c);
+    }
+    const viaMysql2 = (i: number, w: number): Promise<void> =>
+      new Promise((resolve, reject) =>
+        app[w]!.query({ sql: `select c from sbtest1 where id = ${idFor(i)}`, rowsAsArray: true }, (e, r) => {
+          if (e) reject(e);
+          else if ((r as unknown[]).length !== 1) reject(new Error('expected one row'));
+          else resolve();
+        }),
+      );
+
+    // Warm up both paths (JIT, pools, plan cache).
+    await drive(QUERIES, 8, viaTablet);
+    await drive(QUERIES, 8, viaMysql2);
+    if (PROF) process.kill(pid, 'SIGUSR2');
+
+    console.log(
+      `node ${process.version}, ${QUERIES} point selects per run, median of ${RUNS} runs; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+    );
+    for (const conc of [1, 8]) {
+      const tabletCpu: number[] = [];
+      const tabletSys: number[] = [];
+      const tabletQps: number[] = [];
+      const mysqlCpu: number[] = [];
+      const mysqlQps: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const p0 = procCpuUs(pid);
+        let ms = await drive(QUERIES, conc, viaTablet);
+        const p1 = procCpuUs(pid);
+        tabletCpu.push((p1.user + p1.sys - p0.user - p0.sys) / QUERIES);
+        tabletSys.push((p1.sys - p0.sys) / QUERIES);
+        tabletQps.push((QUERIES / ms) * 1000);
+        const c0 = selfCpuUs();
+        ms = await drive(QUERIES, conc, viaMysql2);
+        mysqlCpu.push((selfCpuUs() - c0) / QUERIES);
+        mysqlQps.push((QUERIES / ms) * 1000);
+      }
+      console.log(
+        `concurrency ${conc}: tablet ${median(tabletCpu).toFixed(1)} µs CPU/query, ${median(tabletSys).toFixed(1)} of it system (runs ${tabletCpu.map((x) => x.toFixed(1)).join(' ')}), ${Math.round(median(tabletQps))} qps | bare mysql2 ${median(mysqlCpu).toFixed(1)} µs CPU/query, ${Math.round(median(mysqlQps))} qps`,
+      );
+    }
+    if (PROF) {
+      const file = path.join(path.resolve(PROF), `tablet-${pid}.cpuprofile`);
+      process.kill(pid, 'SIGUSR2');
+      for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(100);
+      await sleep(500);
+      console.log(`tablet CPU profile (measured runs, includes mysql2 comparison idle time): ${file}`);
+    }
+    client.close();
+  } finally {
+    for (const c of mysqlConns) c.destroy();
+    await cluster.stop();
+  }
+}
+
+await main();
