@@ -1,4 +1,5 @@
 import { Err, ErrNo, VtError } from '../errors/index.js';
+import { decodeEscapedUtf8 } from '../sqltypes/escaped-utf8.js';
 import { field, type Field } from '../sqltypes/field.js';
 import { Charset, ColumnFlag, MysqlType } from '../sqltypes/mysql-type.js';
 import { authenticate } from './auth-exchange.js';
@@ -87,7 +88,7 @@ export class CommandDispatcher {
     const cmd = payload[0]!;
     switch (cmd) {
       case Com.QUERY: {
-        const sql = payload.toString('utf8', 1);
+        const sql = decodeEscapedUtf8(payload, 1);
         const multiStatements = this.multiStatements;
         await conn.runQuery(
           (q) =>
@@ -117,7 +118,7 @@ export class CommandDispatcher {
         return true;
       }
       case Com.STMT_PREPARE:
-        await this.prepare(payload.toString('utf8', 1));
+        await this.prepare(decodeEscapedUtf8(payload, 1));
         return true;
       case Com.STMT_SEND_LONG_DATA: {
         const r = new PacketReader(payload, 1);

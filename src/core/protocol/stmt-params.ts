@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { ErrNo, VtError } from '../errors/index.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
 import type { SqlValue } from '../sqltypes/result.js';
@@ -89,8 +90,9 @@ const bytesTypes: ReadonlySet<number> = new Set<number>([
   MysqlType.VECTOR,
 ]);
 
+/** String-typed params become strings unless they are not valid UTF-8: then the exact bytes are kept. */
 function fromBytes(type: number, b: Buffer): SqlValue {
-  return stringTypes.has(type) ? b.toString('utf8') : b;
+  return stringTypes.has(type) && isUtf8(b) ? b.toString('utf8') : b;
 }
 
 function pad2(n: number): string {

@@ -3,6 +3,7 @@ import { VtError } from '../errors/index.js';
 import type { BindVars } from './bind-vars.js';
 import { substituteBindVars } from './bind-vars.js';
 import { normalize } from './normalize.js';
+import { decodeEscapedUtf8 } from '../sqltypes/escaped-utf8.js';
 
 const i = (value: string) => ({ type: 'int' as const, value });
 const s = (value: string) => ({ type: 'string' as const, value });
@@ -196,5 +197,16 @@ describe('normalize + substituteBindVars round trip', () => {
     const again = normalize(back);
     expect(again.normalized).toBe(r.normalized);
     expect(again.bindVars).toEqual(r.bindVars);
+  });
+});
+
+describe('normalize: literals that are not valid UTF-8', () => {
+  it('a string literal holding raw bytes becomes a bytes bind var with the exact bytes', () => {
+    // What pymysql sends for b"\x00\x01\xff": the bytes raw inside quotes, NUL escaped.
+    const wire = Buffer.concat([Buffer.from("insert into t values (1, '\\0"), Buffer.of(0x01, 0xff), Buffer.from("')")]);
+    const r = normalize(decodeEscapedUtf8(wire));
+    expect(r.normalized).toBe('insert into t values (:vtg1, :vtg2)');
+    expect(r.bindVars['vtg2']).toEqual({ type: 'bytes', value: Buffer.of(0x00, 0x01, 0xff) });
+    expect(substituteBindVars(r.normalized, r.bindVars)).toBe("insert into t values (1, X'0001ff')");
   });
 });

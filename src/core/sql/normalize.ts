@@ -1,4 +1,5 @@
 import type { BindVar, BindVars } from './bind-vars.js';
+import { encodeEscapedUtf8, hasEscapedBytes } from '../sqltypes/escaped-utf8.js';
 import { tokenize } from './sql-lexer.js';
 import { isComment, isKeyword, isOp, type Token } from './token.js';
 
@@ -186,7 +187,8 @@ export function normalize(sql: string, options: NormalizeOptions = {}): Normaliz
           value += nxt.value;
           end = nxt.end;
         }
-        bv = { type: 'string', value };
+        // Bytes that were not valid UTF-8 in the client's text (surrogate-escaped) travel as exact bytes.
+        bv = hasEscapedBytes(value) ? { type: 'bytes', value: encodeEscapedUtf8(value) } : { type: 'string', value };
       } else if (t.kind === 'nstring') {
         bv = { type: 'string', value: t.value };
       } else if (t.kind === 'int' || t.kind === 'decimal' || t.kind === 'float') {
