@@ -477,9 +477,32 @@ describe('vt gate: replicas, shard targeting and health', () => {
 });
 
 describe('vt gate command', () => {
-  it('serves with a static auth file: wrong password is 1045/28000, the right one works; SIGTERM stops it', async () => {
+  it('serves TLS with a static auth file: plain TCP is 3159, wrong password 1045/28000, the right one works; SIGTERM stops it', async () => {
     const authFile = path.join(cluster.dataRoot, 'gate-users.json');
     await writeFile(authFile, JSON.stringify({ app: [{ Password: 'secret', UserData: 'app' }] }));
+    const cert = path.join(cluster.dataRoot, 'gate-cert.pem');
+    const key = path.join(cluster.dataRoot, 'gate-key.pem');
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '1',
+          '-subj',
+          '/CN=vt-gate-test',
+        ],
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
     const [mysqlPort, httpPort] = await freePorts(2);
     const proc: ChildProcess = spawn(
       process.execPath,
@@ -495,6 +518,11 @@ describe('vt gate command', () => {
         authFile,
         '--tablet-types-to-wait',
         'PRIMARY',
+        '--mysql-server-ssl-cert',
+        cert,
+        '--mysql-server-ssl-key',
+        key,
+        '--mysql-server-require-secure-transport',
       ],
       { cwd: repoRoot, env: { ...process.env, VTDATAROOT: cluster.dataRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -505,15 +533,11 @@ describe('vt gate command', () => {
     try {
       await until('gate listening', async () => (out.includes('vt gate: MySQL on') ? true : undefined), 60_000);
       expect(out).toContain(`127.0.0.1:${mysqlPort}`);
-      const denied = await mysqlError(
-        mysql.createConnection({
-          host: '127.0.0.1',
-          port: mysqlPort,
-          user: 'app',
-          password: 'wrong',
-          database: 'commerce',
-        }),
-      );
+      const ssl = { rejectUnauthorized: false };
+      const base = { host: '127.0.0.1', port: mysqlPort, user: 'app', database: 'commerce' };
+      const plain = await mysqlError(mysql.createConnection({ ...base, password: 'secret' }));
+      expect(plain.errno).toBe(3159);
+      const denied = await mysqlError(mysql.createConnection({ ...base, password: 'wrong', ssl }));
       expect([denied.errno, denied.sqlState]).toEqual([1045, '28000']);
       const ok = await mysql.createConnection({
         host: '127.0.0.1',
@@ -521,6 +545,7 @@ describe('vt gate command', () => {
         user: 'app',
         password: 'secret',
         database: 'commerce',
+        ssl,
       });
       const [r] = await ok.query<mysql.RowDataPacket[]>('select sku from product where id = 1');
       expect(r[0]!['sku']).toBe('a');
