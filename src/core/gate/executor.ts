@@ -4,6 +4,7 @@ import { Err, ErrNo, VtError } from '../errors/index.js';
 import { bindVar, type BindVar, type BindVars } from '../sql/bind-vars.js';
 import { Directive, directiveInt } from '../sql/directives.js';
 import { normalize, type NormalizeResult } from '../sql/normalize.js';
+import { hasEscapedBytes } from '../sqltypes/escaped-utf8.js';
 import { resolveLimit } from '../sql/resolve-limit.js';
 import type { ShowInfo, StatementInfo } from '../sql/statement-info.js';
 import type { Field } from '../sqltypes/field.js';
@@ -284,7 +285,9 @@ export class Executor {
     let text = sql;
     let bv: BindVars | undefined;
     const limit = plan.selectLimitAt !== undefined ? session.sqlSelectLimit : undefined;
-    if (prepared || plan.rewritten || limit !== undefined) {
+    // Text that was not valid UTF-8 (raw bytes in a literal) cannot travel as a string: the normalized form
+    // carries those literals as exact-bytes bind variables instead.
+    if (prepared || plan.rewritten || limit !== undefined || hasEscapedBytes(sql)) {
       text =
         limit === undefined
           ? plan.sql

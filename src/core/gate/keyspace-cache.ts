@@ -34,6 +34,8 @@ export class KeyspaceCache {
   private running: Promise<void> | undefined;
   private lastMissRefresh = 0;
   private lastLoad = 0;
+  /** Last refresh failure, logged once until a refresh succeeds. */
+  private lastError: string | undefined;
   /** Increments whenever the set of keyspace names changes (plans depend on which qualifiers are keyspaces). */
   generation = 0;
 
@@ -80,8 +82,14 @@ export class KeyspaceCache {
   refresh(): Promise<void> {
     if (this.running === undefined) {
       this.running = this.load()
+        .then(() => {
+          if (this.lastError !== undefined) this.o.env.logger.info('keyspaces readable again');
+          this.lastError = undefined;
+        })
         .catch((e: unknown) => {
-          this.o.env.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'cannot read keyspaces');
+          const err = e instanceof Error ? e.message : String(e);
+          if (err !== this.lastError) this.o.env.logger.warn({ err }, 'cannot read keyspaces');
+          this.lastError = err;
         })
         .finally(() => {
           this.running = undefined;

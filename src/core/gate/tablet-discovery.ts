@@ -22,6 +22,7 @@ export class TabletDiscovery {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  private readonly lastError = new Map<string, string>();
 
   constructor(private readonly o: TabletDiscoveryOptions) {}
 
@@ -57,9 +58,13 @@ export class TabletDiscovery {
           seen.add(formatTabletAlias(t.alias));
           this.o.healthCheck.addTablet(t);
         }
+        if (this.lastError.delete(cell)) this.o.env.logger.info({ cell }, 'tablets readable again');
       } catch (e) {
         complete = false;
-        this.o.env.logger.warn({ cell, err: e instanceof Error ? e.message : String(e) }, 'cannot read tablets');
+        const err = e instanceof Error ? e.message : String(e);
+        // Logged once per distinct failure, not on every refresh.
+        if (this.lastError.get(cell) !== err) this.o.env.logger.warn({ cell, err }, 'cannot read tablets');
+        this.lastError.set(cell, err);
       }
     }
     if (!complete || this.closed) return;
