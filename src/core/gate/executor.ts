@@ -68,21 +68,24 @@ export class Executor {
   }
 
   /**
-   * Runs ONE statement. `params` are the COM_STMT_EXECUTE values as `v1..vN`. Results stream as `fields rows* ok`
-   * or `ok`; errors are VtErrors (MySQL errno/SQLSTATE as the client should see them).
+   * Runs ONE statement. `params` are the COM_STMT_EXECUTE values as `v1..vN`; `normalized` is normalize(sql) when
+   * the caller already has it (prepared statements keep it from prepare()). Resolves to the whole result, or to a
+   * stream of `fields rows* ok` events (OLAP reads) that must be consumed; errors are VtErrors (MySQL
+   * errno/SQLSTATE as the client should see them). Not an async generator on purpose: a materialized result costs
+   * no per-event promise hops on the way to the wire.
    */
-  async *execute(
+  async executeOne(
     session: GateSession,
     ctx: ExecuteContext,
     sql: string,
     params?: BindVars,
     normalized?: NormalizeResult,
-  ): AsyncGenerator<ResultEvent> {
+  ): Promise<QueryResult | AsyncIterable<ResultEvent>> {
     const t0 = performance.now();
     const routed: Routed = { keyspace: '', shard: '' };
     let entry: PlanCacheEntry<GatePlan> | undefined;
     let kind = 'unknown';
-    let rows = 0;
+    let r: QueryResult | AsyncIterable<ResultEvent>;
     try {
       const norm = normalized ?? normalize(sql);
       const tgt = session.target;
@@ -97,33 +100,78 @@ export class Executor {
       const plan = entry.plan;
       kind = plan.info.kind;
       const bindVars: BindVars = params === undefined ? norm.bindVars : { ...norm.bindVars, ...params };
-      const r = await this.run(session, ctx, plan, sql, bindVars, params !== undefined, routed);
-      if (isResult(r)) {
-        rows = r.rows.length;
-        if (r.insertId !== 0 && r.insertId !== 0n) session.lastInsertId = r.insertId;
-        // The protocol writes OK info as string<EOF>, which libmysqlclient/libmariadb read as a length-encoded
-        // string ("Received malformed packet" after an UPDATE's "Rows matched: ..."): drop it until it is fixed there.
-        yield* resultEvents(r.info === undefined ? r : { ...r, info: undefined });
-      } else {
-        for await (const ev of r) {
-          if (ev.kind === 'rows') rows += ev.rows.length;
-          yield ev;
-        }
+      r = await this.run(session, ctx, plan, sql, bindVars, params !== undefined, routed);
+    } catch (e) {
+      throw this.failed(e, entry, kind, routed, t0);
+    }
+    if (!isResult(r)) return this.counted(r, entry, kind, routed, t0);
+    if (r.insertId !== 0 && r.insertId !== 0n) session.lastInsertId = r.insertId;
+    this.done(entry, kind, routed, t0, r.rows.length);
+    // The protocol writes OK info as string<EOF>, which libmysqlclient/libmariadb read as a length-encoded string
+    // ("Received malformed packet" after an UPDATE's "Rows matched: ..."): dropped until it is fixed there.
+    return r.info === undefined ? r : { ...r, info: undefined };
+  }
+
+  /** executeOne as one event stream (for callers that do not care about materialized results). */
+  async *execute(
+    session: GateSession,
+    ctx: ExecuteContext,
+    sql: string,
+    params?: BindVars,
+  ): AsyncGenerator<ResultEvent> {
+    const r = await this.executeOne(session, ctx, sql, params);
+    if (isResult(r)) yield* resultEvents(r);
+    else yield* r;
+  }
+
+  private done(
+    entry: PlanCacheEntry<GatePlan> | undefined,
+    kind: string,
+    routed: Routed,
+    t0: number,
+    rows: number,
+  ): void {
+    const micros = Math.round((performance.now() - t0) * 1000);
+    if (entry !== undefined) {
+      entry.execCount++;
+      entry.totalMicros += micros;
+      entry.rowsReturned += rows;
+    }
+    this.o.stats.recordQuery(kind, routed.keyspace, routed.shard, micros);
+  }
+
+  private failed(
+    e: unknown,
+    entry: PlanCacheEntry<GatePlan> | undefined,
+    kind: string,
+    routed: Routed,
+    t0: number,
+  ): VtError {
+    const err = VtError.from(e);
+    if (entry !== undefined) entry.errorCount++;
+    this.o.stats.recordError(err.code, err.errno);
+    this.done(entry, kind, routed, t0, 0);
+    return err;
+  }
+
+  /** A streamed result, counted (rows, time, errors) when it ends. */
+  private async *counted(
+    events: AsyncIterable<ResultEvent>,
+    entry: PlanCacheEntry<GatePlan> | undefined,
+    kind: string,
+    routed: Routed,
+    t0: number,
+  ): AsyncGenerator<ResultEvent> {
+    let rows = 0;
+    try {
+      for await (const ev of events) {
+        if (ev.kind === 'rows') rows += ev.rows.length;
+        yield ev;
       }
     } catch (e) {
-      const err = VtError.from(e);
-      if (entry !== undefined) entry.errorCount++;
-      this.o.stats.recordError(err.code, err.errno);
-      throw err;
-    } finally {
-      const micros = Math.round((performance.now() - t0) * 1000);
-      if (entry !== undefined) {
-        entry.execCount++;
-        entry.totalMicros += micros;
-        entry.rowsReturned += rows;
-      }
-      this.o.stats.recordQuery(kind, routed.keyspace, routed.shard, micros);
+      throw this.failed(e, entry, kind, routed, t0);
     }
+    this.done(entry, kind, routed, t0, rows);
   }
 
   /**

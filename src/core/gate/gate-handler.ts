@@ -11,7 +11,7 @@ import type { NormalizeResult } from '../sql/normalize.js';
 import { splitStatements } from '../sql/split-statements.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
 import type { Field } from '../sqltypes/field.js';
-import { collectResults, type ResultEvent } from '../sqltypes/result.js';
+import { collectResults, resultEvents, type ResultEvent } from '../sqltypes/result.js';
 import type { Executor } from './executor.js';
 import { GateSession } from './gate-session.js';
 import type { GateStats } from './gate-stats.js';
@@ -54,7 +54,8 @@ export class GateHandler implements Handler {
   }
 
   query(conn: ServerConnection, sql: string, opts: QueryOptions): AsyncIterable<ResultEvent> {
-    return this.run(conn, sql, opts.multiStatements, opts.signal);
+    if (opts.multiStatements && sql.indexOf(';') >= 0) return this.runMulti(conn, sql, opts.signal);
+    return this.runOne(conn, sql, opts.signal);
   }
 
   prepare(conn: ServerConnection, sql: string): Promise<PrepareResult> {
@@ -74,16 +75,7 @@ export class GateHandler implements Handler {
     return r?.fields ?? [];
   }
 
-  private async *run(
-    conn: ServerConnection,
-    sql: string,
-    multi: boolean,
-    signal: AbortSignal,
-  ): AsyncGenerator<ResultEvent> {
-    if (!multi || sql.indexOf(';') < 0) {
-      yield* this.runOne(conn, sql, signal);
-      return;
-    }
+  private async *runMulti(conn: ServerConnection, sql: string, signal: AbortSignal): AsyncGenerator<ResultEvent> {
     for (const stmt of splitStatements(sql)) yield* this.runOne(conn, stmt, signal);
   }
 
@@ -96,7 +88,13 @@ export class GateHandler implements Handler {
   ): AsyncGenerator<ResultEvent> {
     const s = session(conn);
     try {
-      for await (const ev of this.executor.execute(s, { connectionId: conn.id, signal }, sql, params, normalized)) {
+      const r = await this.executor.executeOne(s, { connectionId: conn.id, signal }, sql, params, normalized);
+      if ('fields' in r) {
+        sync(conn, s);
+        yield* resultEvents(r);
+        return;
+      }
+      for await (const ev of r) {
         if (ev.kind === 'ok') sync(conn, s);
         yield ev;
       }
