@@ -96,7 +96,8 @@ beforeAll(async () => {
       mysqlPort: m.port,
       mysqlSocket: m.paths.socket,
       dbConfigs: defaultDbConfigs(),
-      config: tabletConfig({}),
+      // Short idle timeout: the tablet drops idle reserved connections quickly (see the re-reserve test).
+      config: tabletConfig({ idleTimeoutMs: 1500 }),
       healthIntervalMs: 500,
     });
     await server.start();
@@ -410,6 +411,17 @@ describe('vt gate: replicas, shard targeting and health', () => {
     const unavailable = await mysqlError(noReplica.query('select 1 from corder'));
     expect([unavailable.errno, unavailable.sqlState]).toEqual([1105, 'HY000']);
     expect(unavailable.message).toContain('target: customer.-80.replica: no healthy tablet available');
+  });
+
+  it('re-reserves a reserved connection the tablet dropped, replaying the session settings', async () => {
+    const c = await connect('customer:-80');
+    await c.query("set sql_mode = 'ANSI_QUOTES'");
+    const [before] = await c.query<mysql.RowDataPacket[]>('select @@sql_mode m, connection_id() id from dual');
+    expect(before[0]!['m']).toBe('ANSI_QUOTES');
+    await sleep(3500); // > the tablet's 1.5 s idle timeout (plus its killer period)
+    const [after] = await c.query<mysql.RowDataPacket[]>('select @@sql_mode m, connection_id() id from dual');
+    expect(after[0]!['m']).toBe('ANSI_QUOTES');
+    expect(after[0]!['id']).not.toBe(before[0]!['id']);
   });
 
   it('serves the HTTP debug pages', async () => {

@@ -96,8 +96,20 @@ export class TabletGateway {
     }
 
     if (ss !== undefined && ss.reservedId !== 0) {
-      const t = this.pinned(session, ss);
-      return t.query.Execute({ ...req, reservedId: ss.reservedId }, co);
+      let sent = false;
+      try {
+        const t = this.pinned(session, ss);
+        sent = true;
+        return await t.query.Execute({ ...req, reservedId: ss.reservedId }, co);
+      } catch (e) {
+        // The reserved connection is gone (idle timeout, tablet restarted or dead): forget it. The statement is
+        // re-run on a new reserved connection (settings replayed) when it cannot have run on the old one.
+        const lost =
+          e instanceof VtError && (e.reason === 'TxNotFound' || e.reason === 'TxEnded' || e.code === 'UNAVAILABLE');
+        if (!lost) throw e;
+        session.shards.delete(key);
+        if (sent && e.code === 'UNAVAILABLE' && !readOnly) throw e;
+      }
     }
     if (session.settings.size > 0 || q.reserve === true) {
       const t = this.hc.pick(q.target);
