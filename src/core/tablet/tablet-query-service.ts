@@ -46,6 +46,8 @@ export class TabletQueryService implements ServiceImpl<Methods> {
   /** RPC calls by method and failed RPCs by vtrpc code, for /debug/vars (the engine counts per plan type). */
   private readonly calls = new Map<string, number>();
   private readonly errors = new Map<string, number>();
+  private lastPeer = '';
+  private lastPeerAddress = '';
 
   constructor(
     private readonly state: StateManager,
@@ -163,16 +165,34 @@ export class TabletQueryService implements ServiceImpl<Methods> {
     return req.bindVars ? { bindVars: req.bindVars } : {};
   }
 
+  /**
+   * The engine's options for a request. `signal` is a getter: the RPC layer creates a call's AbortSignal only when
+   * it is read, and a consolidated select never reads it (its shared execution is not tied to one caller).
+   */
   private options(req: ExecuteRequest, ctx: CallContext): ExecuteOptions {
-    const o = req.options ?? {};
-    return {
-      signal: ctx.signal,
+    const o = req.options;
+    const caller: { remoteAddr: string; user?: string } = { remoteAddr: this.peerAddress(ctx.peer) };
+    if (o?.callerUser) caller.user = o.callerUser;
+    const opts: { -readonly [K in keyof ExecuteOptions]: ExecuteOptions[K] } = {
+      get signal(): AbortSignal {
+        return ctx.signal;
+      },
       tabletType: this.state.type,
-      caller: { remoteAddr: peerAddress(ctx.peer), ...(o.callerUser ? { user: o.callerUser } : {}) },
-      ...(o.queryTimeoutMs ? { queryTimeoutMs: o.queryTimeoutMs } : {}),
-      ...(o.skipConsolidator ? { skipConsolidator: true } : {}),
-      ...(req.transactionId ? { transactionId: req.transactionId } : {}),
-      ...(req.reservedId ? { reservedId: req.reservedId } : {}),
+      caller,
     };
+    if (o?.queryTimeoutMs) opts.queryTimeoutMs = o.queryTimeoutMs;
+    if (o?.skipConsolidator) opts.skipConsolidator = true;
+    if (req.transactionId) opts.transactionId = req.transactionId;
+    if (req.reservedId) opts.reservedId = req.reservedId;
+    return opts;
+  }
+
+  /** peerAddress of the last peer seen: requests of one gate connection repeat it. */
+  private peerAddress(peer: string): string {
+    if (peer !== this.lastPeer) {
+      this.lastPeer = peer;
+      this.lastPeerAddress = peerAddress(peer);
+    }
+    return this.lastPeerAddress;
   }
 }
