@@ -59,8 +59,11 @@ interface OkHeader {
  */
 export class DbConn {
   private closed = false;
-  private busy = false;
-  /** Fails the active statement (exec or stream) when the connection is lost or closed under it. */
+  /** The running statement's guard; set while busy. */
+  private guard: StatementGuard | undefined;
+  /** The running exec, failed when the connection is lost or closed under it. */
+  private execCall: ExecCall | undefined;
+  /** Fails the running stream when the connection is lost or closed under it. */
   private abortActive: ((err: VtError) => void) | undefined;
   /** When the connection was last handed out or used; pools use it for idle timeouts. */
   lastUsed = Date.now();
@@ -118,27 +121,30 @@ export class DbConn {
 
   /** Runs one statement and returns its whole result. */
   exec(sql: string, opts: ExecOptions = {}): Promise<QueryResult> {
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    // Per-statement state lives in one object with prototype methods: no closures per query beyond mysql2's
+    // callback (this is the tablet's hottest path).
     return new Promise<QueryResult>((resolve, reject) => {
-      const guard = this.begin(opts);
-      if (guard.error) {
-        reject(guard.error);
-        return;
-      }
-      let settled = false;
-      const settle = (err: unknown, res?: unknown, cols?: unknown): void => {
-        if (settled) return;
-        settled = true;
-        this.abortActive = undefined;
-        if (err && isConnectionError(err)) this.closed = true;
-        const killed = guard.finish();
-        // Wait for KILL QUERY to be done so it cannot hit the connection's next statement.
-        if (killed) void guard.killDone().then(() => reject(killed));
-        else if (err) reject(mysqlError(err));
-        else resolve(toResult(res, cols));
-      };
-      this.abortActive = (err) => settle(err);
-      this.conn.query({ sql, rowsAsArray: true, typeCast: castToText }, (err, res, cols) => settle(err, res, cols));
+      const call = new ExecCall(this.begin(opts), resolve, reject);
+      this.execCall = call;
+      this.conn.query({ sql, rowsAsArray: true, typeCast: castToText }, (err, res, cols) =>
+        this.settleExec(call, err, res, cols),
+      );
     });
+  }
+
+  /** Ends an exec exactly once: with mysql2's outcome, or with the error that aborted it (connection lost). */
+  private settleExec(call: ExecCall, err: unknown, res?: unknown, cols?: unknown): void {
+    if (call.settled) return;
+    call.settled = true;
+    if (this.execCall === call) this.execCall = undefined;
+    if (err && isConnectionError(err)) this.closed = true;
+    const killed = this.end(call.guard);
+    // Wait for KILL QUERY to be done so it cannot hit the connection's next statement.
+    if (killed) void call.guard.killDone().then(() => call.reject(killed));
+    else if (err) call.reject(err instanceof VtError ? err : mysqlError(err));
+    else call.resolve(toResult(res, cols));
   }
 
   /**
@@ -147,8 +153,9 @@ export class DbConn {
    * the loop kills the statement and drains it before the connection is reused.
    */
   async *stream(sql: string, opts: StreamOptions): AsyncGenerator<ResultEvent> {
+    const refused = this.refusal();
+    if (refused) throw refused;
     const guard = this.begin(opts);
-    if (guard.error) throw guard.error;
     const queue: ResultEvent[] = [];
     let failure: VtError | undefined;
     let done = false;
@@ -199,7 +206,7 @@ export class DbConn {
     const end = (): void => {
       if (done) return;
       this.abortActive = undefined;
-      const killed = guard.finish();
+      const killed = this.end(guard);
       if (killed) failure = killed;
       flush();
       if (fields && !queue.some((e) => e.kind === 'ok') && !failure) queue.push({ kind: 'ok' });
@@ -249,67 +256,105 @@ export class DbConn {
     this.closed = true;
     this.conn.destroy();
     this.abortActive?.(Err.unavailable('mysqld connection closed'));
+    if (this.execCall) this.settleExec(this.execCall, Err.unavailable('mysqld connection closed'));
   }
 
   private lost(err: VtError): void {
     this.closed = true;
     this.abortActive?.(err);
+    if (this.execCall) this.settleExec(this.execCall, err);
   }
 
-  /**
-   * Starts a statement: enforces one-at-a-time use and arms the timeout/abort that kills it. `finish()` disarms
-   * and returns the interruption error if the statement was killed.
-   */
+  /** Why a statement cannot start now (closed, or one is already running), else undefined. */
+  private refusal(): VtError | undefined {
+    if (this.closed) return Err.unavailable('mysqld connection is closed');
+    if (this.guard) return Err.internal('mysqld connection is already running a statement');
+    return undefined;
+  }
+
+  /** Starts a statement (the caller checked `refusal()`): arms the timeout/abort that kills it. */
   private begin(opts: ExecOptions): StatementGuard {
-    if (this.closed) return failedGuard(Err.unavailable('mysqld connection is closed'));
-    if (this.busy) return failedGuard(Err.internal('mysqld connection is already running a statement'));
-    this.busy = true;
     this.lastUsed = Date.now();
-    const started = Date.now();
-    let killedFor: string | undefined;
-    let grace: NodeJS.Timeout | undefined;
-    let killing: Promise<void> = Promise.resolve();
-    const kill = (why: string): void => {
-      if (killedFor !== undefined || !this.busy) return;
-      killedFor = why;
-      const killer = opts.killer;
-      if (killer) killing = killer.killQuery(this.threadId).catch(() => this.close());
-      else this.close();
-      grace = setTimeout(() => this.close(), KILL_GRACE_MS);
-    };
-    const timer =
-      opts.timeoutMs && opts.timeoutMs > 0
-        ? setTimeout(() => kill('context deadline exceeded'), opts.timeoutMs)
-        : undefined;
-    const onAbort = (): void => kill('context canceled');
-    if (opts.signal) {
-      if (opts.signal.aborted) onAbort();
-      else opts.signal.addEventListener('abort', onAbort, { once: true });
-    }
-    const finish = (): VtError | undefined => {
-      this.busy = false;
-      this.lastUsed = Date.now();
-      if (timer) clearTimeout(timer);
-      if (grace) clearTimeout(grace);
-      opts.signal?.removeEventListener('abort', onAbort);
-      if (killedFor === undefined) return undefined;
-      return Err.interrupted(
-        `Query execution was interrupted: ${killedFor}, elapsed time: ${Date.now() - started}ms, killed query ID ${this.threadId}`,
-      );
-    };
-    return { finish, kill, killDone: () => killing };
+    const guard = new StatementGuard(this, opts, this.lastUsed);
+    this.guard = guard;
+    guard.arm();
+    return guard;
+  }
+
+  /** Ends the running statement: disarms it; returns the interruption error if it was killed. */
+  private end(guard: StatementGuard): VtError | undefined {
+    if (this.guard === guard) this.guard = undefined;
+    this.lastUsed = Date.now();
+    return guard.finish(this.lastUsed);
   }
 }
 
-interface StatementGuard {
-  readonly error?: VtError;
-  finish(): VtError | undefined;
-  kill(why: string): void;
-  killDone(): Promise<void>;
+const RESOLVED = Promise.resolve();
+
+/**
+ * Interruption of one running statement: its timeout, its caller's abort signal (this object is the listener, via
+ * handleEvent) and the KILL QUERY they trigger. `finish()` disarms and returns the 1317 error if it was killed.
+ */
+class StatementGuard {
+  private killedFor: string | undefined = undefined;
+  private running = true;
+  private timer: NodeJS.Timeout | undefined = undefined;
+  private grace: NodeJS.Timeout | undefined = undefined;
+  private killing: Promise<void> = RESOLVED;
+
+  constructor(
+    private readonly conn: DbConn,
+    private readonly opts: ExecOptions,
+    private readonly started: number,
+  ) {}
+
+  arm(): void {
+    const { timeoutMs, signal } = this.opts;
+    if (timeoutMs && timeoutMs > 0) this.timer = setTimeout(() => this.kill('context deadline exceeded'), timeoutMs);
+    if (signal) {
+      if (signal.aborted) this.kill('context canceled');
+      else signal.addEventListener('abort', this, { once: true });
+    }
+  }
+
+  /** The abort signal's listener. */
+  handleEvent(): void {
+    this.kill('context canceled');
+  }
+
+  kill(why: string): void {
+    if (this.killedFor !== undefined || !this.running) return;
+    this.killedFor = why;
+    const conn = this.conn;
+    const killer = this.opts.killer;
+    if (killer) this.killing = killer.killQuery(conn.threadId).catch(() => conn.close());
+    else conn.close();
+    this.grace = setTimeout(() => conn.close(), KILL_GRACE_MS);
+  }
+
+  killDone(): Promise<void> {
+    return this.killing;
+  }
+
+  finish(now: number): VtError | undefined {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.grace) clearTimeout(this.grace);
+    this.opts.signal?.removeEventListener('abort', this);
+    if (this.killedFor === undefined) return undefined;
+    return Err.interrupted(
+      `Query execution was interrupted: ${this.killedFor}, elapsed time: ${now - this.started}ms, killed query ID ${this.conn.threadId}`,
+    );
+  }
 }
 
-function failedGuard(error: VtError): StatementGuard {
-  return { error, finish: () => undefined, kill: () => undefined, killDone: () => Promise.resolve() };
+class ExecCall {
+  settled = false;
+  constructor(
+    readonly guard: StatementGuard,
+    readonly resolve: (r: QueryResult) => void,
+    readonly reject: (e: VtError) => void,
+  ) {}
 }
 
 function okEvent(h: OkHeader): ResultEvent {
