@@ -53,6 +53,7 @@ export class BinaryCodec implements Codec {
   readonly name = 'binary';
   private buf: Buffer = Buffer.allocUnsafe(4096);
   private pos = 0;
+  private readonly keys = new KeyCache();
 
   encode(value: unknown): Buffer {
     this.pos = 0;
@@ -65,7 +66,7 @@ export class BinaryCodec implements Codec {
   }
 
   decode(buf: Buffer): unknown {
-    const r = new Reader(buf);
+    const r = new Reader(buf, this.keys);
     const v = r.value(0);
     if (r.pos !== buf.length) throw malformed(`${buf.length - r.pos} trailing bytes`);
     return v;
@@ -136,18 +137,39 @@ export class BinaryCodec implements Codec {
     this.buf[this.pos++] = OBJ;
     this.writeVarint(keys.length);
     for (const k of keys) {
-      this.ensure(5 + k.length * 3);
-      const lenAt = this.pos;
-      // Keys are short: reserve one varint byte and fall back to a re-encode when the UTF-8 is longer.
-      const n = this.buf.write(k, lenAt + 1, 'utf8');
-      if (n < 0x80) {
-        this.buf[lenAt] = n;
-        this.pos = lenAt + 1 + n;
-      } else {
-        this.writeVarint(n);
-        this.pos += this.buf.write(k, this.pos, 'utf8');
-      }
+      this.writeKey(k);
       this.write(o[k], depth + 1);
+    }
+  }
+
+  private writeKey(k: string): void {
+    const n = k.length;
+    this.ensure(5 + n * 3);
+    const buf = this.buf;
+    const lenAt = this.pos;
+    // Keys are short and ASCII: copy them in JS (a native write call costs more than the copy).
+    if (n < 0x80) {
+      let p = lenAt + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = k.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[p++] = c;
+      }
+      if (i === n) {
+        buf[lenAt] = n;
+        this.pos = p;
+        return;
+      }
+    }
+    // Reserve one varint byte and fall back to a re-encode when the UTF-8 is longer.
+    const w = buf.write(k, lenAt + 1, 'utf8');
+    if (w < 0x80) {
+      buf[lenAt] = w;
+      this.pos = lenAt + 1 + w;
+    } else {
+      this.writeVarint(w);
+      this.pos += buf.write(k, this.pos, 'utf8');
     }
   }
 
@@ -223,9 +245,47 @@ export class BinaryCodec implements Codec {
   }
 }
 
+/**
+ * Decoded object keys by their bytes, so that repeated keys (every request and result has the same few) come back
+ * as the same string: no string allocation per key, and V8 property stores hit their inline caches instead of
+ * internalizing a fresh string each time. Short ASCII keys only; bounded (cleared when full).
+ */
+class KeyCache {
+  private readonly map = new Map<number, string>();
+
+  get(buf: Buffer, start: number, end: number): string {
+    const n = end - start;
+    if (n > 32) return buf.toString('utf8', start, end);
+    let h = n;
+    for (let i = start; i < end; i++) {
+      const c = buf[i]!;
+      if (c >= 0x80) return buf.toString('utf8', start, end);
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    const hit = this.map.get(h);
+    if (hit !== undefined && hit.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (hit.charCodeAt(i) !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return hit;
+    }
+    const k = (buf as unknown as NativeSlices).latin1Slice(start, end);
+    if (this.map.size >= 4096) this.map.clear();
+    this.map.set(h, k);
+    return k;
+  }
+}
+
 class Reader {
   pos = 0;
-  constructor(private readonly buf: Buffer) {}
+  constructor(
+    private readonly buf: Buffer,
+    private readonly keys: KeyCache,
+  ) {}
 
   value(depth: number): unknown {
     const buf = this.buf;
@@ -305,7 +365,7 @@ class Reader {
         for (let i = 0; i < n; i++) {
           const kl = this.varint();
           this.need(kl);
-          const k = buf.toString('utf8', this.pos, (this.pos += kl));
+          const k = this.keys.get(buf, this.pos, (this.pos += kl));
           // defineProperty so a "__proto__" key stays data instead of replacing the prototype.
           if (k === '__proto__')
             Object.defineProperty(o, k, {
