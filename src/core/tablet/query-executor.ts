@@ -1,6 +1,7 @@
 import { VtError } from '../errors/index.js';
 import type { QueryResult, ResultEvent } from '../sqltypes/index.js';
 import { substituteBindVars, type BindVars } from './bind-vars.js';
+import { BindTemplate } from './bind-template.js';
 import type { ConnPool } from './conn-pool.js';
 import type { Consolidator } from './consolidator.js';
 import type { DbConn, Killer } from './db-conn.js';
@@ -58,6 +59,8 @@ const statefulOnly = new Set([
   'UnlockTables',
   'SelectLockFunc',
 ]);
+const NO_BIND_VARS: BindVars = {};
+
 /** Statements that write outside a transaction: autocommit on a transaction-pool connection. */
 const autocommitDml = new Set(['Insert', 'Update', 'Delete', 'Load']);
 /** Transaction control goes through begin/commit/rollback, never through execute. */
@@ -70,7 +73,20 @@ const neverExecuted = new Set(['Begin', 'Commit', 'Rollback', 'Use']);
  * pool, as Vitess does); others on their own connection.
  */
 export class QueryExecutor {
+  /** The row-capped SQL of each plan, pre-split at its bind variables (null: it does not lex). */
+  private readonly templates = new WeakMap<TabletPlan, BindTemplate | null>();
+
   constructor(private readonly d: QueryExecutorDeps) {}
+
+  /** `substituteBindVars(withRowCap(plan, cap), bindVars)`, lexing each plan's SQL once. */
+  private render(plan: TabletPlan, cap: number, bindVars: BindVars): string {
+    let t = this.templates.get(plan);
+    if (t === undefined) {
+      t = BindTemplate.compile(withRowCap(plan, cap)) ?? null;
+      this.templates.set(plan, t);
+    }
+    return t === null ? substituteBindVars(withRowCap(plan, cap), bindVars) : t.render(bindVars);
+  }
 
   async execute(plan: TabletPlan, req: ExecuteRequest): Promise<QueryResult> {
     const opts = req.options ?? {};
@@ -80,7 +96,7 @@ export class QueryExecutor {
       plan.rules.check(opts.caller);
       const connId = this.checkTarget(plan, opts);
       const maxRows = this.d.config.maxResultSize;
-      const sql = substituteBindVars(withRowCap(plan, maxRows + 1), req.bindVars ?? {});
+      const sql = this.render(plan, maxRows + 1, req.bindVars ?? NO_BIND_VARS);
       const timeoutMs = this.timeoutFor(opts);
       let result: QueryResult;
       if (connId) {
