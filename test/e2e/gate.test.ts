@@ -422,6 +422,13 @@ describe('vt gate: replicas, shard targeting and health', () => {
     const [after] = await c.query<mysql.RowDataPacket[]>('select @@sql_mode m, connection_id() id from dual');
     expect(after[0]!['m']).toBe('ANSI_QUOTES');
     expect(after[0]!['id']).not.toBe(before[0]!['id']);
+    // Closing the client connection releases the reserved connection on the tablet.
+    const engine = customerTablets[0]!.engine;
+    expect(engine.vars().reservedConnections).toBeGreaterThan(0);
+    await c.end();
+    await until('reserved connection released', async () =>
+      engine.vars().reservedConnections === 0 ? true : undefined,
+    );
   });
 
   it('serves the HTTP debug pages', async () => {
