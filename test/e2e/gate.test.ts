@@ -216,6 +216,14 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     const [gone] = await other.query<mysql.RowDataPacket[]>("select count(*) n from product where sku = 'tx4'");
     expect(Number(gone[0]!['n'])).toBe(0);
 
+    // DDL commits the open transaction first, as in MySQL.
+    await c.query('begin');
+    await c.query("insert into product (sku, price) values ('tx6', 1)");
+    await c.query('create table if not exists ddl_commit (id int primary key)');
+    await c.query('rollback');
+    const [kept] = await other.query<mysql.RowDataPacket[]>("select count(*) n from product where sku = 'tx6'");
+    expect(Number(kept[0]!['n'])).toBe(1);
+
     // Closing a connection with an open transaction rolls it back.
     const quitter = await connect('commerce');
     await quitter.query('begin');

@@ -348,7 +348,10 @@ export class Executor {
       }
     }
     const readOnly = plan.info.kind === 'select' && !plan.info.forUpdate && !plan.info.lockInShareMode;
-    if (!session.autocommit && !session.inTransaction && plan.info.kind !== 'ddl') session.inTransaction = true;
+    if (plan.info.kind === 'ddl') {
+      // MySQL commits an open transaction before DDL (implicit commit); the DDL itself runs outside it.
+      if (session.inTransaction) await this.gateway.commit(session);
+    } else if (!session.autocommit && !session.inTransaction) session.inTransaction = true;
     const stream = session.workload === 'olap' && readOnly;
     const r = await this.gateway.execute(session, { target, sql: text, bindVars: bv, stream }, cs, readOnly);
     if (isResult(r) && r.rows.length > this.maxMemoryRows) {
