@@ -19,16 +19,13 @@ function parseDurationMs(text: string, flag: string): number {
 }
 
 export default class GateCommand extends Command {
-  static override description = `MySQL-protocol proxy in front of the tablets (Vitess's vtgate).
-
-Routes every statement of an UNSHARDED keyspace to its only shard, and statements of shard-targeted sessions
-(USE ks:-80, USE ks:-80@replica, database "ks:-80@rdonly") to that shard; @replica/@rdonly read from healthy
-replicas (least lag, round robin). Answers @@version, DATABASE(), LAST_INSERT_ID(), SHOW DATABASES/KEYSPACES,
-SHOW VITESS_SHARDS/VITESS_TABLETS/VITESS_TARGET, SHOW VSCHEMA TABLES itself. Transactions touch one shard.
-
-PARTIAL: no sharded routing yet (statements on a sharded keyspace without a shard target fail with 1235
-"not supported yet"); no multi-shard transactions; SET TRANSACTION is accepted but not applied; no query
-buffering during reparents; prepared statements report no result columns at prepare time.`;
+  static override description = [
+    "MySQL-protocol proxy in front of the tablets (Vitess's vtgate).",
+    '',
+    'Routes every statement of an UNSHARDED keyspace to its only shard, and the statements of shard-targeted sessions (USE ks:-80, USE ks:-80@replica, connect database "ks:-80@rdonly") to that shard; @replica/@rdonly read from healthy replicas (least lag, round robin). Answers @@version, DATABASE(), LAST_INSERT_ID(), CONNECTION_ID(), SHOW DATABASES/KEYSPACES, SHOW VITESS_SHARDS/VITESS_TABLETS/VITESS_TARGET and SHOW VSCHEMA TABLES itself. Session settings (SET sql_mode, time_zone, ...) run on reserved tablet connections.',
+    '',
+    'PARTIAL: no sharded routing yet (a statement on a sharded keyspace without a shard target fails with 1235 "not supported yet"); a transaction touches one shard; SET TRANSACTION is accepted but not applied; no query buffering during reparents; LOCK TABLES, LOAD DATA and VEXPLAIN are refused; OK packets carry no info text ("Rows matched: ..."); topology changes are seen by polling every 2 s.',
+  ].join('\n');
 
   static override examples = [
     '<%= config.bin %> gate --cell zone1',
