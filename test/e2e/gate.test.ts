@@ -350,6 +350,12 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     expect(cols.map((r) => r['Field'])).toEqual(['id', 'sku', 'price']);
     const [target] = await c.query<mysql.RowDataPacket[]>('show vitess_target');
     expect(target[0]!['Target']).toBe('commerce');
+    const [keyspaces] = await c.query<mysql.RowDataPacket[]>("show keyspaces like 'comm%'");
+    expect(keyspaces.map((r) => r['Database'])).toEqual(['commerce']);
+    const [vtables] = await c.query<mysql.RowDataPacket[]>('show vschema tables');
+    expect(vtables.map((r) => r['Tables'])).toEqual(['dual']); // commerce has no VSchema tables
+    const [status] = await c.query<mysql.RowDataPacket[]>("show table status like 'product'");
+    expect(status.map((r) => r['Name'])).toEqual(['product']);
   });
 
   it('runs prepared statements with parameters', async () => {
