@@ -52,7 +52,7 @@ interface OkHeader {
 }
 
 /**
- * One mysqld connection (mysql2 callback API, text protocol, values kept as MySQL's text). It runs one statement at a time,
+ * One mysqld connection (mysql2 callback API, text protocol, rows as arrays, values kept as MySQL's text). It runs one statement at a time,
  * knows its mysqld thread id (for KILL) and notices when the server closes it (`isClosed`), so pools can
  * replace it. Every failure is a VtError: server errors keep errno/SQLSTATE, lost connections are UNAVAILABLE,
  * a killed (timed out / aborted) statement is 1317/70100.
@@ -94,6 +94,10 @@ export class DbConn {
         dateStrings: true,
         multipleStatements: false,
         connectTimeout: params.connectTimeoutMs ?? 5000,
+        // Per connection, not per query: mysql2 merges per-query options into a copy of its config on every query
+        // (object spreads that cost ~2 µs), while the plain `query(sql, cb)` form takes these from the config.
+        rowsAsArray: true,
+        typeCast: castToText,
       });
       let settled = false;
       conn.once('error', (err) => {
@@ -128,9 +132,7 @@ export class DbConn {
     return new Promise<QueryResult>((resolve, reject) => {
       const call = new ExecCall(this.begin(opts), resolve, reject);
       this.execCall = call;
-      this.conn.query({ sql, rowsAsArray: true, typeCast: castToText }, (err, res, cols) =>
-        this.settleExec(call, err, res, cols),
-      );
+      this.conn.query(sql, (err: unknown, res: unknown, cols: unknown) => this.settleExec(call, err, res, cols));
     });
   }
 
@@ -176,7 +178,7 @@ export class DbConn {
       batch = [];
       batchBytes = 0;
     };
-    const q = this.conn.query({ sql, rowsAsArray: true, typeCast: castToText });
+    const q = this.conn.query(sql);
     q.on('fields', (cols: Mysql2Column[]) => {
       fields = cols.map(toField);
       queue.push({ kind: 'fields', fields });
