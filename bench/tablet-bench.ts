@@ -4,7 +4,8 @@
 // (10k rows), then drives `select c from sbtest1 where id = :id` through one RpcClient + QueryService.client at
 // concurrency 1 and 8. The tablet's CPU comes from /proc/<pid>/stat (utime+stime), so the client's CPU is not in
 // it. For comparison, the same selects with bare mysql2 (callback API, rowsAsArray, one connection per worker,
-// same unix socket) report this process's CPU. Each figure is the median of --runs runs. The machine is shared:
+// same unix socket) report this process's CPU, and so does the tablet's own client layer (DbConn.exec, as its pools
+// run statements). Each figure is the median of --runs runs. The machine is shared:
 // quote CPU per query, not wall time (QPS is printed for orientation only).
 //
 // Run: npx tsx bench/tablet-bench.ts [--queries 5000] [--runs 3] [--prof DIR]
@@ -18,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import mysql from 'mysql2';
 import { RpcClient } from '../src/core/rpc/index.js';
 import { bindVar } from '../src/core/sql/index.js';
+import { DbConn } from '../src/core/tablet/db-conn.js';
 import { QueryService } from '../src/core/tablet/query-service.js';
 import { TabletCluster } from '../test/support/tablet-cluster.js';
 
@@ -105,7 +107,12 @@ async function main(): Promise<void> {
     const pid = t.proc!.pid!;
     console.log(`tablet pid ${pid}, rpc port ${t.rpcPort}, mysqld port ${t.mysqld.port}`);
     const connect = (): mysql.Connection =>
-      mysql.createConnection({ socketPath: t.mysqld.paths.socket, user: 'vt_dba', database: 'vt_bench' });
+      mysql.createConnection({
+        socketPath: t.mysqld.paths.socket,
+        user: 'vt_dba',
+        database: 'vt_bench',
+        rowsAsArray: true,
+      });
     const dba = connect();
     mysqlConns.push(dba);
     const q = (sql: string, values?: unknown[]): Promise<unknown> =>
@@ -138,16 +145,26 @@ async function main(): Promise<void> {
     }
     const viaMysql2 = (i: number, w: number): Promise<void> =>
       new Promise((resolve, reject) =>
-        app[w]!.query({ sql: `select c from sbtest1 where id = ${idFor(i)}`, rowsAsArray: true }, (e, r) => {
+        app[w]!.query(`select c from sbtest1 where id = ${idFor(i)}`, (e: unknown, r: unknown) => {
           if (e) reject(e);
           else if ((r as unknown[]).length !== 1) reject(new Error('expected one row'));
           else resolve();
         }),
       );
 
-    // Warm up both paths (JIT, pools, plan cache).
+    // The tablet's own mysqld client layer (DbConn over mysql2, as its pools use it), in this process.
+    const dbConns: DbConn[] = [];
+    for (let w = 0; w < 8; w++)
+      dbConns.push(await DbConn.connect({ socketPath: t.mysqld.paths.socket, user: 'vt_app', database: 'vt_bench' }));
+    const viaDbConn = async (i: number, w: number): Promise<void> => {
+      const r = await dbConns[w]!.exec(`select c from sbtest1 where id = ${idFor(i)} limit 10001`, { timeoutMs: 30_000 });
+      if (r.rows.length !== 1) throw new Error('expected one row');
+    };
+
+    // Warm up every path (JIT, pools, plan cache).
     await drive(QUERIES, 8, viaTablet);
     await drive(QUERIES, 8, viaMysql2);
+    await drive(QUERIES, 8, viaDbConn);
     if (PROF) process.kill(pid, 'SIGUSR2');
 
     console.log(
@@ -159,6 +176,7 @@ async function main(): Promise<void> {
       const tabletQps: number[] = [];
       const mysqlCpu: number[] = [];
       const mysqlQps: number[] = [];
+      const dbConnCpu: number[] = [];
       for (let run = 0; run < RUNS; run++) {
         const p0 = procCpuUs(pid);
         let ms = await drive(QUERIES, conc, viaTablet);
@@ -170,9 +188,12 @@ async function main(): Promise<void> {
         ms = await drive(QUERIES, conc, viaMysql2);
         mysqlCpu.push((selfCpuUs() - c0) / QUERIES);
         mysqlQps.push((QUERIES / ms) * 1000);
+        const d0 = selfCpuUs();
+        await drive(QUERIES, conc, viaDbConn);
+        dbConnCpu.push((selfCpuUs() - d0) / QUERIES);
       }
       console.log(
-        `concurrency ${conc}: tablet ${median(tabletCpu).toFixed(1)} µs CPU/query, ${median(tabletSys).toFixed(1)} of it system (runs ${tabletCpu.map((x) => x.toFixed(1)).join(' ')}), ${Math.round(median(tabletQps))} qps | bare mysql2 ${median(mysqlCpu).toFixed(1)} µs CPU/query, ${Math.round(median(mysqlQps))} qps`,
+        `concurrency ${conc}: tablet ${median(tabletCpu).toFixed(1)} µs CPU/query, ${median(tabletSys).toFixed(1)} of it system (runs ${tabletCpu.map((x) => x.toFixed(1)).join(' ')}), ${Math.round(median(tabletQps))} qps | bare mysql2 ${median(mysqlCpu).toFixed(1)} µs CPU/query, ${Math.round(median(mysqlQps))} qps | DbConn ${median(dbConnCpu).toFixed(1)} µs CPU/query`,
       );
     }
     if (PROF) {
@@ -183,6 +204,7 @@ async function main(): Promise<void> {
       console.log(`tablet CPU profile (measured runs, includes mysql2 comparison idle time): ${file}`);
     }
     client.close();
+    for (const c of dbConns) c.close();
   } finally {
     for (const c of mysqlConns) c.destroy();
     await cluster.stop();
