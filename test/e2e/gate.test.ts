@@ -198,6 +198,8 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     await c.query("insert into product (sku, price) values ('tx2', 1)");
     await c.query('savepoint s1');
     await c.query("insert into product (sku, price) values ('tx3', 1)");
+    await c.query('savepoint s2');
+    await c.query('release savepoint s2');
     await c.query('rollback to savepoint s1');
     const [inTx] = await c.query<mysql.RowDataPacket[]>("select sku from product where sku like 'tx%' order by sku");
     expect(inTx.map((r) => r['sku'])).toEqual(['tx1', 'tx2']);
@@ -253,6 +255,7 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     const bad = await mysqlError(c.query("set sql_mode = 'NO_SUCH_MODE'"));
     expect(bad.errno).toBe(1231);
 
+    await c.query('set names utf8mb4');
     await c.query("set @price = 20, @name = 'b'");
     const [uv] = await c.query<mysql.RowDataPacket[]>(
       'select sku from product where price > @price or sku = @name order by sku',
