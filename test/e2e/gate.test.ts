@@ -218,6 +218,17 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     const [gone] = await other.query<mysql.RowDataPacket[]>("select count(*) n from product where sku = 'tx4'");
     expect(Number(gone[0]!['n'])).toBe(0);
 
+    // A savepoint taken before the transaction touched a shard is replayed there after BEGIN.
+    await c.query('begin');
+    await c.query('savepoint early');
+    await c.query("insert into product (sku, price) values ('tx7', 1)");
+    await c.query('rollback to savepoint early');
+    await c.query('commit');
+    const [early] = await other.query<mysql.RowDataPacket[]>("select count(*) n from product where sku = 'tx7'");
+    expect(Number(early[0]!['n'])).toBe(0);
+    const noSp = await mysqlError(c.query('rollback to savepoint early'));
+    expect([noSp.errno, noSp.sqlState]).toEqual([1305, '42000']);
+
     // DDL commits the open transaction first, as in MySQL.
     await c.query('begin');
     await c.query("insert into product (sku, price) values ('tx6', 1)");
