@@ -44,7 +44,9 @@ describe('Debian client libraries against vt gate', () => {
   });
 
   it('python3-pymysql: text protocol values, rollback, error codes', async () => {
-    const out = JSON.parse(await run('/usr/bin/python3', [join(here, 'client.py'), String(port), 'commerce', 'py_items']));
+    const out = JSON.parse(
+      await run('/usr/bin/python3', [join(here, 'client.py'), String(port), 'commerce', 'py_items']),
+    );
     expect(out.version).toMatch(/-vt$/);
     expect(out.inserted).toBe(2);
     expect(out.rows).toEqual([

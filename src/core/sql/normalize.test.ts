@@ -203,7 +203,11 @@ describe('normalize + substituteBindVars round trip', () => {
 describe('normalize: literals that are not valid UTF-8', () => {
   it('a string literal holding raw bytes becomes a bytes bind var with the exact bytes', () => {
     // What pymysql sends for b"\x00\x01\xff": the bytes raw inside quotes, NUL escaped.
-    const wire = Buffer.concat([Buffer.from("insert into t values (1, '\\0"), Buffer.of(0x01, 0xff), Buffer.from("')")]);
+    const wire = Buffer.concat([
+      Buffer.from("insert into t values (1, '\\0"),
+      Buffer.of(0x01, 0xff),
+      Buffer.from("')"),
+    ]);
     const r = normalize(decodeEscapedUtf8(wire));
     expect(r.normalized).toBe('insert into t values (:vtg1, :vtg2)');
     expect(r.bindVars['vtg2']).toEqual({ type: 'bytes', value: Buffer.of(0x00, 0x01, 0xff) });
