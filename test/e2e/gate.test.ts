@@ -450,6 +450,13 @@ describe('vt gate: replicas, shard targeting and health', () => {
     const [after] = await c.query<mysql.RowDataPacket[]>('select @@sql_mode m, connection_id() id from dual');
     expect(after[0]!['m']).toBe('ANSI_QUOTES');
     expect(after[0]!['id']).not.toBe(before[0]!['id']);
+    // Same when the next statement begins a transaction on the dropped connection.
+    await sleep(3500);
+    await c.query('begin');
+    const [inTx] = await c.query<mysql.RowDataPacket[]>('select @@sql_mode m, connection_id() id from dual');
+    await c.query('commit');
+    expect(inTx[0]!['m']).toBe('ANSI_QUOTES');
+    expect(inTx[0]!['id']).not.toBe(after[0]!['id']);
     // Closing the client connection releases the reserved connection on the tablet.
     const engine = customerTablets[0]!.engine;
     expect(engine.vars().reservedConnections).toBeGreaterThan(0);

@@ -65,17 +65,25 @@ export class TabletGateway {
       session.pendingSavepoints = [];
       // With pending savepoints the transaction begins with the first one; the rest and the statement follow.
       const first = pending.length > 0 ? { ...req, sql: pending[0]!, bindVars: undefined } : req;
-      let reply: StatefulReply;
-      let t: TabletHealth;
+      let reply: StatefulReply | undefined;
+      let t: TabletHealth | undefined;
       if (ss !== undefined && ss.reservedId !== 0) {
-        t = this.pinned(session, ss);
-        reply = await t.query.BeginExecute({ ...first, reservedId: ss.reservedId }, co);
-      } else if (session.settings.size > 0 || q.reserve === true) {
+        let sent = false;
+        try {
+          t = this.pinned(session, ss);
+          sent = true;
+          reply = await t.query.BeginExecute({ ...first, reservedId: ss.reservedId }, co);
+        } catch (e) {
+          if (!reservationLost(e, sent, false)) throw e;
+          session.shards.delete(key); // begin on a new reserved connection below
+        }
+      }
+      if (reply === undefined || t === undefined) {
         t = this.hc.pick(q.target);
-        reply = await t.query.ReserveBeginExecute({ ...first, preQueries: session.settingsList() }, co);
-      } else {
-        t = this.hc.pick(q.target);
-        reply = await t.query.BeginExecute(first, co);
+        reply =
+          session.settings.size > 0 || q.reserve === true
+            ? await t.query.ReserveBeginExecute({ ...first, preQueries: session.settingsList() }, co)
+            : await t.query.BeginExecute(first, co);
       }
       const r = this.stateful(session, q.target, t.alias, reply);
       if (pending.length === 0) return r;
@@ -102,13 +110,11 @@ export class TabletGateway {
         sent = true;
         return await t.query.Execute({ ...req, reservedId: ss.reservedId }, co);
       } catch (e) {
-        // The reserved connection is gone (idle timeout, tablet restarted or dead): forget it. The statement is
-        // re-run on a new reserved connection (settings replayed) when it cannot have run on the old one.
-        const lost =
-          e instanceof VtError && (e.reason === 'TxNotFound' || e.reason === 'TxEnded' || e.code === 'UNAVAILABLE');
-        if (!lost) throw e;
+        // The reserved connection is gone (idle timeout, tablet restarted or dead): forget it, and re-run the
+        // statement on a new reserved connection (settings replayed) when it cannot have run on the old one.
+        if (!(e instanceof VtError) || !isReservationError(e)) throw e;
         session.shards.delete(key);
-        if (sent && e.code === 'UNAVAILABLE' && !readOnly) throw e;
+        if (!reservationLost(e, sent, readOnly)) throw e;
       }
     }
     if (session.settings.size > 0 || q.reserve === true) {
@@ -242,4 +248,18 @@ export class TabletGateway {
 
 function queryOptions(cs: CallSettings): QueryOptions | undefined {
   return cs.timeoutMs === undefined ? undefined : { queryTimeoutMs: cs.timeoutMs };
+}
+
+/** The tablet no longer knows the reserved connection / transaction, or cannot be reached. */
+function isReservationError(e: VtError): boolean {
+  return e.reason === 'TxNotFound' || e.reason === 'TxEnded' || e.code === 'UNAVAILABLE';
+}
+
+/**
+ * True when a call on a reserved connection failed because the connection is gone AND the statement cannot have
+ * run: the tablet rejected the id (nothing executed), the call was never sent, or it was a read (safe to repeat).
+ */
+function reservationLost(e: unknown, sent: boolean, readOnly: boolean): boolean {
+  if (!(e instanceof VtError) || !isReservationError(e)) return false;
+  return e.code !== 'UNAVAILABLE' || !sent || readOnly;
 }
