@@ -52,6 +52,7 @@ export class ServerConnection {
   private readonly calls = new Map<number, ActiveCall>();
   private codec: Codec | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private lastMethod = '';
   readonly peer: string;
 
   constructor(
@@ -128,7 +129,7 @@ export class ServerConnection {
     const timeoutMs = p.readUInt32BE(0);
     const window = p.readUInt32BE(4);
     const end = REQUEST_PREFIX + p.readUInt16BE(8);
-    const method = p.toString('utf8', REQUEST_PREFIX, end);
+    const method = this.methodName(p, end);
     const entry = this.deps.methods.get(method);
     if (entry === undefined) return this.sendError(id, new VtError('UNIMPLEMENTED', `rpc: unknown method "${method}"`));
     const wantStream = (flags & FLAG_STREAM) !== 0;
@@ -221,6 +222,20 @@ export class ServerConnection {
         }
       }
     }
+  }
+
+  /** The request's method name; a client repeating the previous one gets the same string without decoding. */
+  private methodName(p: Buffer, end: number): string {
+    const last = this.lastMethod;
+    if (last.length === end - REQUEST_PREFIX) {
+      let i = 0;
+      // ASCII only: a byte >= 0x80 is never taken as equal to a character.
+      while (i < last.length && p[REQUEST_PREFIX + i]! < 0x80 && last.charCodeAt(i) === p[REQUEST_PREFIX + i]) i++;
+      if (i === last.length) return last;
+    }
+    const method = p.toString('utf8', REQUEST_PREFIX, end);
+    this.lastMethod = method;
+    return method;
   }
 
   /** Encodes and sends a reply value; on failure sends an Error frame instead and returns false. */

@@ -85,6 +85,23 @@ export class ConnPool<C extends PoolableConn> {
     }
   }
 
+  /**
+   * An idle connection right now, without a promise (the common case on a warm pool); undefined when there is
+   * none, the pool is closed or `signal` has aborted: then `get` does the waiting and reports those errors.
+   */
+  getIdle(signal?: AbortSignal): C | undefined {
+    if (this.closed || signal?.aborted) return undefined;
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+      if (c.isClosed) {
+        this.opened--;
+        continue;
+      }
+      this.lend(c);
+      return c;
+    }
+    return undefined;
+  }
+
   async get(opts: GetOptions = {}): Promise<C> {
     if (this.closed) throw Err.unavailable(`${this.o.name} pool is closed`);
     opts.signal?.throwIfAborted();

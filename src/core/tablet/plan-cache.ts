@@ -8,6 +8,8 @@ export class PlanCache {
   private readonly map = new Map<string, TabletPlan>();
   private hits = 0;
   private misses = 0;
+  /** The most recently used key: a hit on it needs no reordering (a service running one hot statement). */
+  private newest: string | undefined;
 
   constructor(private readonly capacity: number) {}
 
@@ -18,15 +20,19 @@ export class PlanCache {
       return undefined;
     }
     this.hits++;
-    // Re-insert to mark as most recently used (Map iteration order is insertion order).
-    this.map.delete(sql);
-    this.map.set(sql, p);
+    if (sql !== this.newest) {
+      // Re-insert to mark as most recently used (Map iteration order is insertion order).
+      this.map.delete(sql);
+      this.map.set(sql, p);
+      this.newest = sql;
+    }
     return p;
   }
 
   set(sql: string, plan: TabletPlan): void {
     this.map.delete(sql);
     this.map.set(sql, plan);
+    this.newest = sql;
     while (this.map.size > this.capacity) {
       const oldest = this.map.keys().next().value as string;
       this.map.delete(oldest);
@@ -35,6 +41,7 @@ export class PlanCache {
 
   clear(): void {
     this.map.clear();
+    this.newest = undefined;
   }
 
   stats(): { size: number; capacity: number; hits: number; misses: number } {

@@ -279,13 +279,31 @@ export class QueryEngine {
     }
   }
 
-  private async track<T>(fn: () => Promise<T>): Promise<T> {
-    this.enter();
+  /** Runs `fn` as one in-flight request (close() waits for it); rejects UNAVAILABLE when not serving. */
+  private track<T>(fn: () => Promise<T>): Promise<T> {
+    let p: Promise<T>;
     try {
-      return await fn();
-    } finally {
-      this.leave();
+      this.enter();
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
+    try {
+      p = fn();
+    } catch (err) {
+      this.leave();
+      return Promise.reject(err as Error);
+    }
+    // One reaction instead of an async wrapper: this sits on every request.
+    return p.then(
+      (v) => {
+        this.leave();
+        return v;
+      },
+      (err: unknown) => {
+        this.leave();
+        throw err;
+      },
+    );
   }
 
   private enter(): void {

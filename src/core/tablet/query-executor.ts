@@ -248,7 +248,7 @@ export class QueryExecutor {
   ): Promise<QueryResult> {
     const started = Date.now();
     const waitMs = poolTimeoutMs > 0 ? poolTimeoutMs : timeoutMs;
-    const conn: DbConn = await pool.get(this.getOpts(waitMs, signal));
+    const conn: DbConn = pool.getIdle(signal) ?? (await pool.get(this.getOpts(waitMs, signal)));
     try {
       const left = timeoutMs > 0 ? Math.max(1, timeoutMs - (Date.now() - started)) : 0;
       return await conn.exec(sql, this.execOpts(left, signal));

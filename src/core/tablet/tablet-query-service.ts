@@ -3,7 +3,7 @@ import type { CallContext, ServiceImpl } from '../rpc/index.js';
 import type { QueryResult, ResultEvent } from '../sqltypes/index.js';
 import { healthStream } from './health-stream.js';
 import type { QueryEngine, StatefulExecuteResult } from './query-engine.js';
-import type { ExecuteOptions } from './query-executor.js';
+import type { ExecuteOptions, ExecuteRequest as EngineRequest } from './query-executor.js';
 import type {
   BeginRequest,
   ExecuteRequest,
@@ -56,9 +56,12 @@ export class TabletQueryService implements ServiceImpl<Methods> {
   ) {}
 
   Execute(req: ExecuteRequest, ctx: CallContext): Promise<QueryResult> {
-    return this.count('Execute', async () => {
+    return this.count('Execute', () => {
       this.state.checkTarget(req.target);
-      return this.engine.execute({ sql: req.sql, ...this.bind(req), options: this.options(req, ctx) });
+      const r: EngineRequest = req.bindVars
+        ? { sql: req.sql, bindVars: req.bindVars, options: this.options(req, ctx) }
+        : { sql: req.sql, options: this.options(req, ctx) };
+      return this.engine.execute(r);
     });
   }
 
@@ -68,8 +71,7 @@ export class TabletQueryService implements ServiceImpl<Methods> {
       this.state.checkTarget(req.target);
       yield* this.engine.streamExecute({ sql: req.sql, ...this.bind(req), options: this.options(req, ctx) });
     } catch (err) {
-      const code = err instanceof VtError ? err.code : 'UNKNOWN';
-      this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+      this.countError(err);
       throw err;
     }
   }
@@ -150,15 +152,28 @@ export class TabletQueryService implements ServiceImpl<Methods> {
     return { calls: Object.fromEntries(this.calls), errors: Object.fromEntries(this.errors) };
   }
 
-  private async count<T>(method: string, fn: () => Promise<T>): Promise<T> {
+  /** Counts a call and, if it fails (synchronously or not), its error code; always returns a promise. */
+  private count<T>(method: string, fn: () => Promise<T>): Promise<T> {
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+    let p: Promise<T>;
     try {
-      return await fn();
+      p = fn();
     } catch (err) {
-      const code = err instanceof VtError ? err.code : 'UNKNOWN';
-      this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
-      throw err;
+      this.countError(err);
+      return Promise.reject(err as Error);
     }
+    return p.then(undefined, this.failed);
+  }
+
+  /** Counts a failed call's error code and rethrows it (a rejection handler shared by every call). */
+  private readonly failed = (err: unknown): never => {
+    this.countError(err);
+    throw err;
+  };
+
+  private countError(err: unknown): void {
+    const code = err instanceof VtError ? err.code : 'UNKNOWN';
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
   }
 
   private bind(req: ExecuteRequest): { bindVars?: NonNullable<ExecuteRequest['bindVars']> } {
