@@ -7,7 +7,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initShardPrimary } from '../../src/core/ctl/init-shard-primary.js';
 import { Gate } from '../../src/core/gate/gate.js';
-import { defaultDbConfigs } from '../../src/core/mysqlctl/index.js';
+import { defaultDbConfigs, type Mysqld } from '../../src/core/mysqlctl/index.js';
 import { AuthServerNone } from '../../src/core/protocol/index.js';
 import { tabletConfig } from '../../src/core/tablet/tablet-config.js';
 import { TabletServer } from '../../src/core/tablet/tablet-server.js';
@@ -66,6 +66,29 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
+/** An in-process tablet of keyspace customer over `m` (RPC and HTTP on free ports). */
+function customerTablet(m: Mysqld, shard: string, type: 'replica' | 'primary'): TabletServer {
+  return new TabletServer({
+    env: cluster.env,
+    topo: cluster.topo,
+    alias: { cell: 'zone1', uid: m.uid },
+    keyspace: 'customer',
+    shard,
+    initTabletType: type,
+    hostname: '127.0.0.1',
+    bindAddress: '127.0.0.1',
+    httpPort: 0,
+    grpcPort: 0,
+    mysqlHost: '127.0.0.1',
+    mysqlPort: m.port,
+    mysqlSocket: m.paths.socket,
+    dbConfigs: defaultDbConfigs(),
+    // Short idle timeout: the tablet drops idle reserved connections quickly (see the re-reserve test).
+    config: tabletConfig({ idleTimeoutMs: 1500 }),
+    healthIntervalMs: 500,
+  });
+}
+
 beforeAll(async () => {
   const [c, dbs] = await Promise.all([
     TabletCluster.start({
@@ -81,25 +104,7 @@ beforeAll(async () => {
   customerDbs = dbs;
   const shards = ['-80', '80-'];
   for (const [i, m] of dbs.instances.entries()) {
-    const server = new TabletServer({
-      env: cluster.env,
-      topo: cluster.topo,
-      alias: { cell: 'zone1', uid: m.uid },
-      keyspace: 'customer',
-      shard: shards[i]!,
-      initTabletType: 'replica',
-      hostname: '127.0.0.1',
-      bindAddress: '127.0.0.1',
-      httpPort: 0,
-      grpcPort: 0,
-      mysqlHost: '127.0.0.1',
-      mysqlPort: m.port,
-      mysqlSocket: m.paths.socket,
-      dbConfigs: defaultDbConfigs(),
-      // Short idle timeout: the tablet drops idle reserved connections quickly (see the re-reserve test).
-      config: tabletConfig({ idleTimeoutMs: 1500 }),
-      healthIntervalMs: 500,
-    });
+    const server = customerTablet(m, shards[i]!, 'replica');
     await server.start();
     customerTablets.push(server);
   }
@@ -528,6 +533,33 @@ describe('vt gate: replicas, shard targeting and health', () => {
     const [r] = await p.query<mysql.RowDataPacket[]>('select count(*) n from product');
     expect(Number(r[0]!['n'])).toBeGreaterThan(0);
   });
+});
+
+describe('vt gate: tablet restart', () => {
+  it('follows a tablet that comes back on another port', async () => {
+    const c = await connect('customer:80-');
+    const [before] = await c.query<mysql.RowDataPacket[]>('select count(*) n from corder');
+    const oldServer = customerTablets[1]!;
+    const oldPort = oldServer.rpcPort;
+    await oldServer.stop();
+    await until('80- primary not serving', async () =>
+      gate.healthCheck.healthy({ keyspace: 'customer', shard: '80-', tabletType: 'primary' }).length === 0
+        ? true
+        : undefined,
+    );
+    const down = await mysqlError(c.query('select count(*) n from corder'));
+    expect(down.message).toContain('target: customer.80-.primary: no healthy tablet available');
+    const server = customerTablet(customerDbs.instances[1]!, '80-', 'primary');
+    customerTablets[1] = server;
+    await server.start();
+    expect(server.rpcPort).not.toBe(oldPort);
+    const after = await until('80- serving again', async () => {
+      const [r] = await c.query<mysql.RowDataPacket[]>('select count(*) n from corder');
+      return r;
+    });
+    expect(after[0]!['n']).toEqual(before[0]!['n']);
+    expect(gate.healthCheck.get(server.alias)!.addr).toBe(`127.0.0.1:${server.rpcPort}`);
+  }, 30_000);
 });
 
 describe('vt gate command', () => {
