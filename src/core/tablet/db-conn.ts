@@ -10,6 +10,7 @@ import {
 } from '../sqltypes/index.js';
 import { isConnectionError, mysqlError } from './mysql-error.js';
 import { castToText, toField, type Mysql2Column } from './cast-to-text.js';
+import type { DeadlineSweeper } from './deadline-sweeper.js';
 
 /** Where and as whom to connect to mysqld. */
 export interface ConnParams {
@@ -34,6 +35,8 @@ export interface ExecOptions {
   /** Aborting also kills the query. */
   readonly signal?: AbortSignal;
   readonly killer?: Killer;
+  /** Enforce `timeoutMs` with this shared sweeper instead of a timer per statement. */
+  readonly deadlines?: DeadlineSweeper;
 }
 
 export interface StreamOptions extends ExecOptions {
@@ -298,6 +301,8 @@ const RESOLVED = Promise.resolve();
  * handleEvent) and the KILL QUERY they trigger. `finish()` disarms and returns the 1317 error if it was killed.
  */
 class StatementGuard {
+  /** Set when the timeout is enforced by `opts.deadlines` (Expirable). */
+  deadline = 0;
   private killedFor: string | undefined = undefined;
   private running = true;
   private timer: NodeJS.Timeout | undefined = undefined;
@@ -311,12 +316,24 @@ class StatementGuard {
   ) {}
 
   arm(): void {
-    const { timeoutMs, signal } = this.opts;
-    if (timeoutMs && timeoutMs > 0) this.timer = setTimeout(() => this.kill('context deadline exceeded'), timeoutMs);
+    const { timeoutMs, signal, deadlines } = this.opts;
+    if (timeoutMs && timeoutMs > 0) {
+      if (deadlines) {
+        this.deadline = this.started + timeoutMs;
+        deadlines.add(this);
+      } else {
+        this.timer = setTimeout(() => this.kill('context deadline exceeded'), timeoutMs);
+      }
+    }
     if (signal) {
       if (signal.aborted) this.kill('context canceled');
       else signal.addEventListener('abort', this, { once: true });
     }
+  }
+
+  /** The deadline sweeper's callback. */
+  expire(): void {
+    this.kill('context deadline exceeded');
   }
 
   /** The abort signal's listener. */
@@ -341,6 +358,7 @@ class StatementGuard {
   finish(now: number): VtError | undefined {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
+    if (this.deadline !== 0) this.opts.deadlines?.remove(this);
     if (this.grace) clearTimeout(this.grace);
     this.opts.signal?.removeEventListener('abort', this);
     if (this.killedFor === undefined) return undefined;

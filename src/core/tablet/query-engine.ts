@@ -4,6 +4,7 @@ import type { QueryResult, ResultEvent } from '../sqltypes/index.js';
 import { ConnPool, type ConnPoolStats } from './conn-pool.js';
 import { Consolidator } from './consolidator.js';
 import { DbConn, type ConnParams } from './db-conn.js';
+import { DeadlineSweeper } from './deadline-sweeper.js';
 import { PlanCache } from './plan-cache.js';
 import { QueryExecutor, type ExecuteOptions, type ExecuteRequest } from './query-executor.js';
 import { QueryKiller } from './query-killer.js';
@@ -70,6 +71,7 @@ export class QueryEngine {
   private readonly killer: QueryKiller;
   private readonly tx: TxEngine;
   private readonly consolidator: Consolidator<QueryResult>;
+  private readonly deadlines = new DeadlineSweeper();
   private readonly executor: QueryExecutor;
   private readonly plans: PlanCache;
   private readonly analyzer: StatementAnalyzer;
@@ -110,6 +112,7 @@ export class QueryEngine {
       killer: this.killer,
       stats: this.stats,
       consolidator: this.consolidator,
+      deadlines: this.deadlines,
     });
     this.plans = new PlanCache(c.planCacheSize);
     this.analyzer = o.analyzer ?? sqlStatementAnalyzer;

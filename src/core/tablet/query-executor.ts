@@ -4,7 +4,8 @@ import { substituteBindVars, type BindVars } from './bind-vars.js';
 import { BindTemplate } from './bind-template.js';
 import type { ConnPool } from './conn-pool.js';
 import type { Consolidator } from './consolidator.js';
-import type { DbConn, Killer } from './db-conn.js';
+import type { DbConn, ExecOptions, Killer } from './db-conn.js';
+import type { DeadlineSweeper } from './deadline-sweeper.js';
 import type { CallerInfo } from './query-rules.js';
 import type { TabletConfig } from './tablet-config.js';
 import { withRowCap, type TabletPlan } from './tablet-plan.js';
@@ -44,6 +45,8 @@ export interface QueryExecutorDeps {
   readonly killer: Killer;
   readonly stats: TabletStats;
   readonly consolidator: Consolidator<QueryResult>;
+  /** Enforces statement timeouts (one timer for all statements instead of one each). */
+  readonly deadlines?: DeadlineSweeper;
 }
 
 /**
@@ -227,8 +230,13 @@ export class QueryExecutor {
     return base > 0 ? Math.min(base, asked) : asked;
   }
 
-  private execOpts(timeoutMs: number, signal: AbortSignal | undefined) {
-    return { timeoutMs, killer: this.d.killer, ...(signal ? { signal } : {}) };
+  private execOpts(timeoutMs: number, signal: AbortSignal | undefined): ExecOptions {
+    const deadlines = this.d.deadlines;
+    if (signal)
+      return deadlines
+        ? { timeoutMs, killer: this.d.killer, signal, deadlines }
+        : { timeoutMs, killer: this.d.killer, signal };
+    return deadlines ? { timeoutMs, killer: this.d.killer, deadlines } : { timeoutMs, killer: this.d.killer };
   }
 
   private getOpts(timeoutMs: number, signal: AbortSignal | undefined) {
