@@ -56,7 +56,12 @@ export class BinaryCodec implements Codec {
   private readonly keys = new KeyCache();
 
   encode(value: unknown): Buffer {
-    this.pos = 0;
+    return this.encodeAfter(0, value);
+  }
+
+  encodeAfter(reserve: number, value: unknown): Buffer {
+    this.pos = reserve;
+    this.ensure(0);
     this.write(value, 0);
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);

@@ -4,7 +4,15 @@ import type { Logger } from '../env/logger.js';
 import { ClientStream } from './client-stream.js';
 import type { Codec } from './codec.js';
 import { FrameConnection } from './frame-connection.js';
-import { decodePreface, encodePreface, FLAG_STREAM, FrameType, MAX_TIMEOUT_MS, type Frame } from './frame.js';
+import {
+  decodePreface,
+  encodePreface,
+  FLAG_STREAM,
+  FrameType,
+  HEADER_SIZE,
+  MAX_TIMEOUT_MS,
+  type Frame,
+} from './frame.js';
 import { decodeWireError } from './wire-error.js';
 
 export interface ClientConnectionDeps {
@@ -163,35 +171,50 @@ export class ClientConnection {
     if (this.closeError !== undefined || this.conn.closed) {
       return this.closeError ?? new VtError('UNAVAILABLE', `rpc: connection to ${this.deps.addr} is closed`);
     }
-    let body: Buffer;
-    try {
-      body = this.deps.codec.encode(req);
-    } catch (err) {
-      return VtError.from(err, 'INVALID_ARGUMENT');
-    }
+    const codec = this.deps.codec;
     let prefix = this.methodPrefixes.get(method);
     if (prefix === undefined) {
       const m = Buffer.from(method, 'utf8');
-      if (m.length > 0xffff) return new VtError('INVALID_ARGUMENT', 'rpc: method name too long');
+      if (m.length > 0xffff) {
+        // An unencodable request is reported first, as it always was.
+        try {
+          codec.encode(req);
+        } catch (err) {
+          return VtError.from(err, 'INVALID_ARGUMENT');
+        }
+        return new VtError('INVALID_ARGUMENT', 'rpc: method name too long');
+      }
       prefix = Buffer.alloc(10 + m.length);
       prefix.writeUInt16BE(m.length, 8);
       m.copy(prefix, 10);
       this.methodPrefixes.set(method, prefix);
     }
-    if (prefix.length + body.length > this.deps.maxFrameSize) {
+    // The frame header and the request prefix go in front of the encoded request in one Buffer when the codec
+    // can reserve room (encodeAfter); else they are separate Buffers.
+    const reserve = codec.encodeAfter === undefined ? 0 : HEADER_SIZE + prefix.length;
+    let body: Buffer;
+    try {
+      body = reserve === 0 ? codec.encode(req) : codec.encodeAfter!(reserve, req);
+    } catch (err) {
+      return VtError.from(err, 'INVALID_ARGUMENT');
+    }
+    const size = reserve === 0 ? prefix.length + body.length : body.length - HEADER_SIZE;
+    if (size > this.deps.maxFrameSize) {
       return new VtError(
         'RESOURCE_EXHAUSTED',
-        `rpc: ${method} request of ${prefix.length + body.length} bytes exceeds the maximum frame size of ${this.deps.maxFrameSize} bytes`,
+        `rpc: ${method} request of ${size} bytes exceeds the maximum frame size of ${this.deps.maxFrameSize} bytes`,
         { errno: ErrNo.ER_NET_PACKET_TOO_LARGE, sqlState: '08S01' },
       );
     }
-    const header = Buffer.from(prefix);
+    const header = reserve === 0 ? Buffer.from(prefix) : body.subarray(HEADER_SIZE, reserve);
+    if (reserve !== 0) prefix.copy(header, 0);
     const timeout = opts.deadline === undefined ? 0 : Math.max(1, Math.ceil(opts.deadline - Date.now()));
     header.writeUInt32BE(Math.min(timeout, MAX_TIMEOUT_MS), 0);
     header.writeUInt32BE(flags & FLAG_STREAM ? (opts.window ?? 0) : 0, 4);
     const id = this.allocId();
     this.calls.set(id, pending);
-    this.conn.send(FrameType.Request, id, flags, header, body);
+    if (reserve === 0) this.conn.send(FrameType.Request, id, flags, header, body);
+    else this.conn.sendFramed(FrameType.Request, id, flags, body);
     return id;
   }
 

@@ -12,5 +12,10 @@ export interface Codec {
   readonly id: number;
   readonly name: string;
   encode(value: unknown): Buffer;
+  /**
+   * Optional: like `encode`, but the returned Buffer starts with `reserve` unspecified bytes for the caller (the
+   * frame header), so a frame is sent as one Buffer without another allocation and copy.
+   */
+  encodeAfter?(reserve: number, value: unknown): Buffer;
   decode(buf: Buffer): unknown;
 }

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { VtError } from '../errors/index.js';
 import type { Logger } from '../env/logger.js';
-import { encodeHeader, FrameReader, type Frame, type FrameType } from './frame.js';
+import { encodeHeader, FrameReader, HEADER_SIZE, writeHeader, type Frame, type FrameType } from './frame.js';
 
 export interface FrameConnectionHandler {
   /** Throw a VtError to reject the peer's preface; the connection is then closed. */
@@ -74,6 +74,16 @@ export class FrameConnection {
     this.queue(encodeHeader(type, id, flags, len));
     if (payload !== undefined && payload.length > 0) this.queue(payload);
     if (body !== undefined && body.length > 0) this.queue(body);
+  }
+
+  /**
+   * Queues one frame whose first HEADER_SIZE bytes are reserved for its header (Codec.encodeAfter): the header is
+   * written in place, so the frame goes out as one Buffer. Dropped if closed.
+   */
+  sendFramed(type: FrameType, id: number, flags: number, frame: Buffer): void {
+    if (this.closed) return;
+    writeHeader(frame, type, id, flags, frame.length - HEADER_SIZE);
+    this.queue(frame);
   }
 
   /** Queues raw bytes (the preface). */

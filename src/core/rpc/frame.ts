@@ -58,11 +58,16 @@ export function decodePreface(b: Buffer): number {
 
 export function encodeHeader(type: FrameType, id: number, flags: number, payloadLength: number): Buffer {
   const h = Buffer.allocUnsafe(HEADER_SIZE);
-  h.writeUInt32BE(payloadLength, 0);
-  h[4] = type;
-  h.writeUInt32BE(id, 5);
-  h[9] = flags;
+  writeHeader(h, type, id, flags, payloadLength);
   return h;
+}
+
+/** Writes a frame header into the first HEADER_SIZE bytes of `b`. */
+export function writeHeader(b: Buffer, type: FrameType, id: number, flags: number, payloadLength: number): void {
+  b.writeUInt32BE(payloadLength, 0);
+  b[4] = type;
+  b.writeUInt32BE(id, 5);
+  b[9] = flags;
 }
 
 export interface Frame {

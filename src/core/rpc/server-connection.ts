@@ -3,7 +3,15 @@ import { VtError } from '../errors/index.js';
 import type { Logger } from '../env/logger.js';
 import type { Codec } from './codec.js';
 import { FrameConnection } from './frame-connection.js';
-import { decodePreface, encodePreface, FLAG_STREAM, FrameType, MAX_TIMEOUT_MS, type Frame } from './frame.js';
+import {
+  decodePreface,
+  encodePreface,
+  FLAG_STREAM,
+  FrameType,
+  HEADER_SIZE,
+  MAX_TIMEOUT_MS,
+  type Frame,
+} from './frame.js';
 import type { CallContext, MethodEntry } from './handler.js';
 import { encodeWireError } from './wire-error.js';
 
@@ -158,7 +166,13 @@ export class ServerConnection {
         Math.min(timeoutMs, MAX_TIMEOUT_MS),
       );
     }
-    const ctx: CallContext = { get signal() { return callSignal(call); }, peer: this.peer, method };
+    const ctx: CallContext = {
+      get signal() {
+        return callSignal(call);
+      },
+      peer: this.peer,
+      method,
+    };
     if (entry.kind === 'unary') void this.runUnary(id, call, entry.handler, req, ctx);
     else void this.runStream(id, call, entry.handler, req, ctx);
   }
@@ -240,24 +254,29 @@ export class ServerConnection {
 
   /** Encodes and sends a reply value; on failure sends an Error frame instead and returns false. */
   private sendValue(id: number, type: FrameType, value: unknown): boolean {
-    let payload: Buffer;
+    const codec = this.codec!;
+    // With encodeAfter the header goes in front of the payload in the same Buffer (one Buffer per frame).
+    const reserve = codec.encodeAfter === undefined ? 0 : HEADER_SIZE;
+    let frame: Buffer;
     try {
-      payload = this.codec!.encode(value);
+      frame = reserve === 0 ? codec.encode(value) : codec.encodeAfter!(reserve, value);
     } catch (err) {
       this.sendError(id, VtError.from(err, 'INTERNAL'));
       return false;
     }
-    if (payload.length > this.deps.maxFrameSize) {
+    const size = frame.length - reserve;
+    if (size > this.deps.maxFrameSize) {
       this.sendError(
         id,
         new VtError(
           'RESOURCE_EXHAUSTED',
-          `rpc: reply of ${payload.length} bytes exceeds the maximum frame size of ${this.deps.maxFrameSize} bytes`,
+          `rpc: reply of ${size} bytes exceeds the maximum frame size of ${this.deps.maxFrameSize} bytes`,
         ),
       );
       return false;
     }
-    this.conn.send(type, id, 0, payload);
+    if (reserve === 0) this.conn.send(type, id, 0, frame);
+    else this.conn.sendFramed(type, id, 0, frame);
     return true;
   }
 
