@@ -157,7 +157,9 @@ async function main(): Promise<void> {
     for (let w = 0; w < 8; w++)
       dbConns.push(await DbConn.connect({ socketPath: t.mysqld.paths.socket, user: 'vt_app', database: 'vt_bench' }));
     const viaDbConn = async (i: number, w: number): Promise<void> => {
-      const r = await dbConns[w]!.exec(`select c from sbtest1 where id = ${idFor(i)} limit 10001`, { timeoutMs: 30_000 });
+      const r = await dbConns[w]!.exec(`select c from sbtest1 where id = ${idFor(i)} limit 10001`, {
+        timeoutMs: 30_000,
+      });
       if (r.rows.length !== 1) throw new Error('expected one row');
     };
 
