@@ -41,6 +41,20 @@ interface ActiveCall {
 
 const REQUEST_PREFIX = 10;
 
+/** A call's context; a class so that the lazy `signal` getter is on the prototype (an object literal with an
+ * accessor is much slower to create). */
+class CallCtx implements CallContext {
+  constructor(
+    private readonly call: ActiveCall,
+    readonly peer: string,
+    readonly method: string,
+  ) {}
+
+  get signal(): AbortSignal {
+    return callSignal(this.call);
+  }
+}
+
 /** The call's signal, created on first use; already aborted (with the reason) when the call was aborted before. */
 function callSignal(call: ActiveCall): AbortSignal {
   if (call.controller === undefined) {
@@ -166,13 +180,7 @@ export class ServerConnection {
         Math.min(timeoutMs, MAX_TIMEOUT_MS),
       );
     }
-    const ctx: CallContext = {
-      get signal() {
-        return callSignal(call);
-      },
-      peer: this.peer,
-      method,
-    };
+    const ctx = new CallCtx(call, this.peer, method);
     if (entry.kind === 'unary') void this.runUnary(id, call, entry.handler, req, ctx);
     else void this.runStream(id, call, entry.handler, req, ctx);
   }

@@ -274,7 +274,8 @@ export class QueryEngine {
     try {
       const result = await this.executor.execute(this.plan(req.sql), {
         ...req,
-        options: { ...req.options, transactionId: id, reservedId: id },
+        // `signal` explicitly: it may be a prototype getter, which a spread does not copy.
+        options: { ...req.options, signal: req.options?.signal, transactionId: id, reservedId: id },
       });
       return { transactionId, reservedId, result };
     } catch (err) {

@@ -16,6 +16,8 @@ import type {
   TransactionRequest,
 } from './query-service.js';
 import type { StateManager } from './state-manager.js';
+import type { CallerInfo } from './query-rules.js';
+import type { TabletType } from './tablet-target.js';
 
 type Methods = typeof QueryService.methods;
 
@@ -34,6 +36,28 @@ function statefulReply(r: StatefulExecuteResult): StatefulReply {
       ? { error: { code: r.error.code, message: r.error.message, errno: r.error.errno, sqlState: r.error.sqlState } }
       : {}),
   };
+}
+
+/**
+ * The engine's options for one RPC: `signal` is a prototype getter reading the call's lazily created signal
+ * (an object literal with an accessor costs far more to create). It is not an own property: code copying options
+ * must carry `signal` explicitly (QueryEngine.runIn does).
+ */
+class RpcExecuteOptions implements ExecuteOptions {
+  queryTimeoutMs?: number;
+  skipConsolidator?: boolean;
+  transactionId?: number;
+  reservedId?: number;
+
+  constructor(
+    private readonly ctx: CallContext,
+    readonly tabletType: TabletType,
+    readonly caller: CallerInfo,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.ctx.signal;
+  }
 }
 
 /**
@@ -188,13 +212,7 @@ export class TabletQueryService implements ServiceImpl<Methods> {
     const o = req.options;
     const caller: { remoteAddr: string; user?: string } = { remoteAddr: this.peerAddress(ctx.peer) };
     if (o?.callerUser) caller.user = o.callerUser;
-    const opts: { -readonly [K in keyof ExecuteOptions]: ExecuteOptions[K] } = {
-      get signal(): AbortSignal {
-        return ctx.signal;
-      },
-      tabletType: this.state.type,
-      caller,
-    };
+    const opts = new RpcExecuteOptions(ctx, this.state.type, caller);
     if (o?.queryTimeoutMs) opts.queryTimeoutMs = o.queryTimeoutMs;
     if (o?.skipConsolidator) opts.skipConsolidator = true;
     if (req.transactionId) opts.transactionId = req.transactionId;
