@@ -10,7 +10,7 @@ import {
 } from '../sqltypes/index.js';
 import { isConnectionError, mysqlError } from './mysql-error.js';
 import { castToText, toField, type Mysql2Column } from './cast-to-text.js';
-import type { DeadlineSweeper } from './deadline-sweeper.js';
+import type { DeadlineSweeper, Expirable } from './deadline-sweeper.js';
 
 /** Where and as whom to connect to mysqld. */
 export interface ConnParams {
@@ -300,9 +300,11 @@ const RESOLVED = Promise.resolve();
  * Interruption of one running statement: its timeout, its caller's abort signal (this object is the listener, via
  * handleEvent) and the KILL QUERY they trigger. `finish()` disarms and returns the 1317 error if it was killed.
  */
-class StatementGuard {
-  /** Set when the timeout is enforced by `opts.deadlines` (Expirable). */
+class StatementGuard implements Expirable {
+  /** Set when the timeout is enforced by `opts.deadlines` (Expirable, with the sweeper's links). */
   deadline = 0;
+  prev: Expirable | undefined = undefined;
+  next: Expirable | undefined = undefined;
   private killedFor: string | undefined = undefined;
   private running = true;
   private timer: NodeJS.Timeout | undefined = undefined;

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { DeadlineSweeper } from './deadline-sweeper.js';
+import { DeadlineSweeper, type Expirable } from './deadline-sweeper.js';
 
-function entry(deadline: number, expired: string[], name: string) {
-  return { deadline, expire: () => expired.push(name) };
+function entry(deadline: number, expired: string[], name: string): Expirable {
+  return { deadline, expire: () => void expired.push(name), prev: undefined, next: undefined };
 }
 
 describe('DeadlineSweeper', () => {
@@ -17,7 +17,11 @@ describe('DeadlineSweeper', () => {
     s.add(soon);
     s.add(removed);
     s.add(later);
+    s.add(later); // registering twice is a no-op
+    expect(s.size).toBe(3);
     s.remove(removed);
+    s.remove(removed); // so is removing twice
+    expect(s.size).toBe(2);
     await sleep(5);
     expect(expired).toEqual([]);
     while (Date.now() < now + 120 && expired.length === 0) await sleep(5);
