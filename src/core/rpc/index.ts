@@ -27,3 +27,4 @@ export { BinaryCodec } from './binary-codec.js';
 export { JsonCodec } from './json-codec.js';
 export type { RpcServerTlsOptions, RpcClientTlsOptions } from './tls-options.js';
 export { DEFAULT_MAX_FRAME_SIZE } from './frame.js';
+export { DeadlineSweeper, type Expirable } from './deadline-sweeper.js';

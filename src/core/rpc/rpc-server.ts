@@ -6,6 +6,7 @@ import { BinaryCodec } from './binary-codec.js';
 import type { Codec } from './codec.js';
 import { DEFAULT_MAX_FRAME_SIZE } from './frame.js';
 import type { MethodEntry, RpcRegistry, StreamHandler, UnaryHandler } from './handler.js';
+import { DeadlineSweeper } from './deadline-sweeper.js';
 import { JsonCodec } from './json-codec.js';
 import { ServerConnection } from './server-connection.js';
 import type { RpcServerTlsOptions } from './tls-options.js';
@@ -29,6 +30,7 @@ export class RpcServer implements RpcRegistry {
   private readonly methods = new Map<string, MethodEntry>();
   private readonly codecs: ReadonlyMap<number, Codec>;
   private readonly connections = new Set<ServerConnection>();
+  private readonly deadlines = new DeadlineSweeper();
   private readonly maxFrameSize: number;
   private server: net.Server | undefined;
 
@@ -62,6 +64,7 @@ export class RpcServer implements RpcRegistry {
         maxFrameSize: this.maxFrameSize,
         handshakeTimeoutMs: this.opts.handshakeTimeoutMs ?? 10_000,
         onClosed: (sc) => this.connections.delete(sc),
+        deadlines: this.deadlines,
       });
       this.connections.add(c);
     };
@@ -107,6 +110,7 @@ export class RpcServer implements RpcRegistry {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const c of this.connections) c.shutdown();
     await closed;
+    this.deadlines.close();
   }
 
   private add(method: string, entry: MethodEntry): void {

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { VtError } from '../errors/index.js';
 import type { Logger } from '../env/logger.js';
 import type { Codec } from './codec.js';
+import type { DeadlineSweeper, Expirable } from './deadline-sweeper.js';
 import { FrameConnection } from './frame-connection.js';
 import {
   decodePreface,
@@ -23,20 +24,40 @@ export interface ServerConnectionDeps {
   /** A connection that has not sent its preface within this time is closed. */
   readonly handshakeTimeoutMs: number;
   readonly onClosed: (c: ServerConnection) => void;
+  /** Enforces call deadlines; shared by the server's connections. */
+  readonly deadlines: DeadlineSweeper;
 }
 
 /**
  * One in-flight call. Its AbortSignal is created only when the handler reads `ctx.signal`: creating one costs ~2 µs
  * in Node 20, more than the rest of a cheap call's bookkeeping, and most unary handlers finish without needing it.
+ * Its deadline (if any) is enforced by the server's DeadlineSweeper (one timer for all calls).
  */
-interface ActiveCall {
-  controller: AbortController | undefined;
+class ActiveCall implements Expirable {
+  controller: AbortController | undefined = undefined;
   /** Set once when the call is aborted (cancel, deadline, connection loss, shutdown); the signal's reason. */
-  abortReason: VtError | undefined;
+  abortReason: VtError | undefined = undefined;
   /** Stream items the client has room for (flow control); unused for unary calls. */
   credits: number;
-  creditWaiter: (() => void) | undefined;
-  timer: NodeJS.Timeout | undefined;
+  creditWaiter: (() => void) | undefined = undefined;
+  /** 0 = no deadline. */
+  deadline = 0;
+  prev: Expirable | undefined = undefined;
+  next: Expirable | undefined = undefined;
+
+  constructor(
+    readonly id: number,
+    readonly method: string,
+    readonly timeoutMs: number,
+    window: number,
+    private readonly onExpire: (call: ActiveCall) => void,
+  ) {
+    this.credits = window;
+  }
+
+  expire(): void {
+    this.onExpire(this);
+  }
 }
 
 const REQUEST_PREFIX = 10;
@@ -165,20 +186,11 @@ export class ServerConnection {
     } catch (err) {
       return this.sendError(id, VtError.from(err, 'INVALID_ARGUMENT'));
     }
-    const call: ActiveCall = {
-      controller: undefined,
-      abortReason: undefined,
-      credits: window,
-      creditWaiter: undefined,
-      timer: undefined,
-    };
+    const call = new ActiveCall(id, method, timeoutMs, window, this.expireCall);
     this.calls.set(id, call);
     if (timeoutMs > 0) {
-      call.timer = setTimeout(
-        () =>
-          this.abortCall(id, new VtError('DEADLINE_EXCEEDED', `rpc: ${method}: deadline of ${timeoutMs} ms exceeded`)),
-        Math.min(timeoutMs, MAX_TIMEOUT_MS),
-      );
+      call.deadline = Date.now() + Math.min(timeoutMs, MAX_TIMEOUT_MS);
+      this.deps.deadlines.add(call);
     }
     const ctx = new CallCtx(call, this.peer, method);
     if (entry.kind === 'unary') void this.runUnary(id, call, entry.handler, req, ctx);
@@ -301,6 +313,12 @@ export class ServerConnection {
     this.conn.send(FrameType.Error, id, 0, encodeWireError(err));
   }
 
+  private readonly expireCall = (call: ActiveCall): void =>
+    this.abortCall(
+      call.id,
+      new VtError('DEADLINE_EXCEEDED', `rpc: ${call.method}: deadline of ${call.timeoutMs} ms exceeded`),
+    );
+
   private abortCall(id: number, reason: VtError): void {
     const call = this.calls.get(id);
     if (call === undefined) return;
@@ -312,7 +330,7 @@ export class ServerConnection {
 
   private release(id: number, call: ActiveCall): void {
     if (this.calls.get(id) === call) this.calls.delete(id);
-    if (call.timer !== undefined) clearTimeout(call.timer);
+    if (call.deadline !== 0) this.deps.deadlines.remove(call);
   }
 
   private wake(call: ActiveCall): void {

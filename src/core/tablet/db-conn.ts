@@ -10,7 +10,7 @@ import {
 } from '../sqltypes/index.js';
 import { isConnectionError, mysqlError } from './mysql-error.js';
 import { castToText, toField, type Mysql2Column } from './cast-to-text.js';
-import type { DeadlineSweeper, Expirable } from './deadline-sweeper.js';
+import type { DeadlineSweeper, Expirable } from '../rpc/index.js';
 
 /** Where and as whom to connect to mysqld. */
 export interface ConnParams {

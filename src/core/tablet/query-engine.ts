@@ -4,7 +4,7 @@ import type { QueryResult, ResultEvent } from '../sqltypes/index.js';
 import { ConnPool, type ConnPoolStats } from './conn-pool.js';
 import { Consolidator } from './consolidator.js';
 import { DbConn, type ConnParams } from './db-conn.js';
-import { DeadlineSweeper } from './deadline-sweeper.js';
+import { DeadlineSweeper } from '../rpc/index.js';
 import { PlanCache } from './plan-cache.js';
 import { QueryExecutor, type ExecuteOptions, type ExecuteRequest } from './query-executor.js';
 import { QueryKiller } from './query-killer.js';

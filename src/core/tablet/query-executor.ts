@@ -5,7 +5,7 @@ import { BindTemplate } from './bind-template.js';
 import type { ConnPool } from './conn-pool.js';
 import type { Consolidator } from './consolidator.js';
 import type { DbConn, ExecOptions, Killer } from './db-conn.js';
-import type { DeadlineSweeper } from './deadline-sweeper.js';
+import type { DeadlineSweeper } from '../rpc/index.js';
 import type { CallerInfo } from './query-rules.js';
 import type { TabletConfig } from './tablet-config.js';
 import { withRowCap, type TabletPlan } from './tablet-plan.js';

@@ -10,8 +10,9 @@ export interface Expirable {
 }
 
 /**
- * Expires many deadlines with one periodic timer instead of a setTimeout/clearTimeout pair each: per-statement
- * query timeouts on the tablet's hot path, where nearly every statement finishes long before its deadline.
+ * Expires many deadlines with one periodic timer instead of a setTimeout/clearTimeout pair each: per-call RPC
+ * deadlines and per-statement query timeouts on the tablet's hot path, where nearly everything finishes long
+ * before its deadline.
  * An entry expires within `resolutionMs` after its deadline (never before). The timer runs only while entries
  * are registered and does not keep the process alive. An entry is registered with at most one sweeper at a time.
  */
