@@ -5,6 +5,7 @@ import type { Env } from '../env/env.js';
 import { BinaryCodec } from './binary-codec.js';
 import { cancelledError, ClientConnection, deadlineError, type ConnCallOptions } from './client-connection.js';
 import type { Codec } from './codec.js';
+import { DeadlineSweeper } from './deadline-sweeper.js';
 import { DEFAULT_MAX_FRAME_SIZE, MAX_TIMEOUT_MS } from './frame.js';
 import type { RpcClientTlsOptions } from './tls-options.js';
 
@@ -57,6 +58,7 @@ export class RpcClient implements RpcCaller {
   private failure: { readonly at: number; readonly err: VtError } | undefined;
   private backoff = 0;
   private closed = false;
+  private readonly deadlines = new DeadlineSweeper();
 
   constructor(
     private readonly env: Env,
@@ -174,6 +176,7 @@ export class RpcClient implements RpcCaller {
             maxFrameSize: this.opts.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
             logger: this.env.logger,
             addr: this.addr,
+            deadlines: this.deadlines,
           }),
         );
       });

@@ -189,6 +189,23 @@ describe('RpcServer + RpcClient', () => {
     await waitFor(() => seen.aborted.some((a) => a.method === 'test.Wait' && a.code === 'DEADLINE_EXCEEDED'));
   });
 
+  it('enforces far deadlines through the shared sweepers too (client and server)', async () => {
+    seen.aborted.length = 0;
+    const t0 = Date.now();
+    await expect(client.call('test.Wait', {}, { timeoutMs: 1100 })).rejects.toMatchObject({
+      code: 'DEADLINE_EXCEEDED',
+      errno: 1317,
+    });
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(1100);
+    expect(took).toBeLessThan(3000);
+    // Both sides expire within a sweep of each other: the server ends the handler on its own deadline or on the
+    // client's cancel, whichever comes first.
+    await waitFor(() =>
+      seen.aborted.some((a) => a.method === 'test.Wait' && ['DEADLINE_EXCEEDED', 'CANCELED'].includes(a.code)),
+    );
+  });
+
   it('clamps huge timeouts instead of letting timers overflow into an immediate deadline', async () => {
     await expect(client.call('test.Delay', { i: 1, ms: 20 }, { timeoutMs: 1e12 })).resolves.toEqual({ i: 1 });
     await expect(client.call('test.Delay', { i: 2, ms: 1 }, { timeoutMs: Infinity })).resolves.toEqual({ i: 2 });

@@ -31,7 +31,7 @@ export interface ServerConnectionDeps {
 /**
  * One in-flight call. Its AbortSignal is created only when the handler reads `ctx.signal`: creating one costs ~2 µs
  * in Node 20, more than the rest of a cheap call's bookkeeping, and most unary handlers finish without needing it.
- * Its deadline (if any) is enforced by the server's DeadlineSweeper (one timer for all calls).
+ * A far deadline is enforced by the server's DeadlineSweeper (one timer for all calls), a near one by a timer.
  */
 class ActiveCall implements Expirable {
   controller: AbortController | undefined = undefined;
@@ -40,8 +40,9 @@ class ActiveCall implements Expirable {
   /** Stream items the client has room for (flow control); unused for unary calls. */
   credits: number;
   creditWaiter: (() => void) | undefined = undefined;
-  /** 0 = no deadline. */
+  /** 0 = no deadline, or a near one enforced by `timer`. */
   deadline = 0;
+  timer: NodeJS.Timeout | undefined = undefined;
   prev: Expirable | undefined = undefined;
   next: Expirable | undefined = undefined;
 
@@ -61,6 +62,8 @@ class ActiveCall implements Expirable {
 }
 
 const REQUEST_PREFIX = 10;
+/** Deadlines at least this far use the shared sweeper (within its resolution); nearer ones their own timer. */
+const SWEEP_MIN_MS = 1000;
 
 /** A call's context; a class so that the lazy `signal` getter is on the prototype (an object literal with an
  * accessor is much slower to create). */
@@ -188,9 +191,12 @@ export class ServerConnection {
     }
     const call = new ActiveCall(id, method, timeoutMs, window, this.expireCall);
     this.calls.set(id, call);
-    if (timeoutMs > 0) {
+    if (timeoutMs >= SWEEP_MIN_MS) {
       call.deadline = Date.now() + Math.min(timeoutMs, MAX_TIMEOUT_MS);
       this.deps.deadlines.add(call);
+    } else if (timeoutMs > 0) {
+      // Near deadlines keep an exact timer: the sweeper could let them overrun by its resolution.
+      call.timer = setTimeout(() => call.expire(), timeoutMs);
     }
     const ctx = new CallCtx(call, this.peer, method);
     if (entry.kind === 'unary') void this.runUnary(id, call, entry.handler, req, ctx);
@@ -331,6 +337,7 @@ export class ServerConnection {
   private release(id: number, call: ActiveCall): void {
     if (this.calls.get(id) === call) this.calls.delete(id);
     if (call.deadline !== 0) this.deps.deadlines.remove(call);
+    if (call.timer !== undefined) clearTimeout(call.timer);
   }
 
   private wake(call: ActiveCall): void {
