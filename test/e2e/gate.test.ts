@@ -501,7 +501,8 @@ describe('vt gate: replicas, shard targeting and health', () => {
           'commerce',
           '--batch',
           '-e',
-          'select sku from product where id = 1; select @@version_comment',
+          // The UPDATE's OK carries an info string ("Rows matched: ..."), which libmariadb must parse.
+          'update product set sku = sku where id = 1; select sku from product where id = 1; select @@version_comment',
         ],
         { timeout: 20_000 },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(stdout)),

@@ -107,9 +107,7 @@ export class Executor {
     if (!isResult(r)) return this.counted(r, entry, kind, routed, t0);
     if (r.insertId !== 0 && r.insertId !== 0n) session.lastInsertId = r.insertId;
     this.done(entry, kind, routed, t0, r.rows.length);
-    // The protocol writes OK info as string<EOF>, which libmysqlclient/libmariadb read as a length-encoded string
-    // ("Received malformed packet" after an UPDATE's "Rows matched: ..."): dropped until it is fixed there.
-    return r.info === undefined ? r : { ...r, info: undefined };
+    return r;
   }
 
   /** executeOne as one event stream (for callers that do not care about materialized results). */

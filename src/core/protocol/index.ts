@@ -5,7 +5,7 @@
  * handler sees one `ServerConnection` per client and answers with streams of sqltypes ResultEvents; the
  * protocol owns framing, auth, statement ids and the text/binary encodings.
  *
- * Not supported: the compressed protocol, CLIENT_SESSION_TRACK, query attributes, LOCAL INFILE, server-side
+ * Not supported: the compressed protocol, session-state tracking (CLIENT_SESSION_TRACK is offered, nothing is tracked), query attributes, LOCAL INFILE, server-side
  * cursors (COM_STMT_FETCH answers 1047; results are always sent whole), MariaDB bulk execute, character sets
  * other than UTF-8 on the wire.
  */

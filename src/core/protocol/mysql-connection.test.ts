@@ -109,7 +109,9 @@ describe('command phase (DEPRECATE_EOF client)', () => {
     const ps = await c.readAll(6);
     expect(ps[0]!.payload[0]).toBe(0);
     expect(
-      ps[0]!.payload.readUInt16LE(ps[0]!.payload.length - 4 - 'Records: 3'.length) & ServerStatus.MORE_RESULTS_EXISTS,
+      // status, warnings, then the info as a length-encoded string (1 length byte + text)
+      ps[0]!.payload.readUInt16LE(ps[0]!.payload.length - 4 - 1 - 'Records: 3'.length) &
+        ServerStatus.MORE_RESULTS_EXISTS,
     ).toBeTruthy();
     const selectEnd = ps[4]!.payload;
     expect(selectEnd[0]).toBe(0xfe);

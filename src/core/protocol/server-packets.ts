@@ -17,11 +17,14 @@ export interface OkFields {
 
 /**
  * OK_Packet (header 0x00), or with `header` 0xfe the OK that replaces the final EOF of a result set when
- * CLIENT_DEPRECATE_EOF is on. `info` is string<EOF> (no CLIENT_SESSION_TRACK is offered).
+ * CLIENT_DEPRECATE_EOF is on. `info` is a length-encoded string, as MariaDB and MySQL servers write it whatever the
+ * client's capabilities (libmariadb/libmysqlclient always read it so); CLIENT_SESSION_TRACK is offered so that
+ * drivers which would otherwise read string<EOF> (mysql2) read it length-encoded too. No session-state
+ * changes are ever reported (SERVER_SESSION_STATE_CHANGED is never set).
  */
 export function writeOk(w: PacketWriter, ok: OkFields, header = 0x00): void {
   w.begin().u8(header).lenencInt(ok.affectedRows).lenencInt(ok.insertId).u16(ok.status).u16(ok.warnings);
-  if (ok.info) w.str(ok.info);
+  if (ok.info) w.lenencString(ok.info);
   w.end();
 }
 
