@@ -32,7 +32,11 @@ describe('MemoryTopo specifics', () => {
   });
 });
 
-runTopoConformance('memory', async () => {
-  const conn = new MemoryTopo();
-  return { conn, cleanup: () => conn.close() };
-});
+runTopoConformance(
+  'memory',
+  async () => {
+    const conn = new MemoryTopo();
+    return { conn, cleanup: () => conn.close() };
+  },
+  { crossProcess: false },
+);

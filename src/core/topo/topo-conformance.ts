@@ -37,7 +37,11 @@ export interface TopoUnderTest {
  * The topology conformance suite: every backend must pass it unchanged. Registers a vitest `describe` block;
  * call it from a backend's test file.
  */
-export function runTopoConformance(name: string, makeConn: () => Promise<TopoUnderTest>): void {
+export function runTopoConformance(
+  name: string,
+  makeConn: () => Promise<TopoUnderTest>,
+  options: { readonly crossProcess?: boolean } = {},
+): void {
   describe(`topo conformance: ${name}`, () => {
     let t: TopoUnderTest;
     let conn: TopoConn;
@@ -384,41 +388,37 @@ export function runTopoConformance(name: string, makeConn: () => Promise<TopoUnd
       });
     });
 
-    describe('across processes', () => {
-      it('a lock held by another process blocks us; its owner dying releases it', async (ctx) => {
-        if (t.spawnOtherProcessConn === undefined) {
-          ctx.skip();
-          return;
-        }
-        await conn.create('/xp/ks/Keyspace', buf('1'));
-        const child = await spawnLockHolder(t.spawnOtherProcessConn, '/xp/ks');
-        try {
-          expect((await reasonOf(conn.lock('/xp/ks', 'parent', { timeoutMs: 500 })))?.reason).toBe('Timeout');
-          child.kill('SIGKILL');
-          const t0 = Date.now();
-          const lock = await conn.lock('/xp/ks', 'parent', { timeoutMs: 15_000 });
-          expect(Date.now() - t0).toBeLessThan(10_000);
-          await lock.unlock();
-        } finally {
-          child.kill('SIGKILL');
-        }
-      }, 30_000);
+    // Backends that live in one process (memory) have no cross-process behaviour to check.
+    if (options.crossProcess !== false)
+      describe('across processes', () => {
+        it('a lock held by another process blocks us; its owner dying releases it', async () => {
+          if (t.spawnOtherProcessConn === undefined) throw new Error(`${name}: spawnOtherProcessConn is required`);
+          await conn.create('/xp/ks/Keyspace', buf('1'));
+          const child = await spawnLockHolder(t.spawnOtherProcessConn, '/xp/ks');
+          try {
+            expect((await reasonOf(conn.lock('/xp/ks', 'parent', { timeoutMs: 500 })))?.reason).toBe('Timeout');
+            child.kill('SIGKILL');
+            const t0 = Date.now();
+            const lock = await conn.lock('/xp/ks', 'parent', { timeoutMs: 15_000 });
+            expect(Date.now() - t0).toBeLessThan(10_000);
+            await lock.unlock();
+          } finally {
+            child.kill('SIGKILL');
+          }
+        }, 30_000);
 
-      it('CAS stays exact when another process races on the same path', async (ctx) => {
-        if (t.spawnOtherProcessConn === undefined) {
-          ctx.skip();
-          return;
-        }
-        await conn.create('/xp/counter', buf('0'));
-        const child = spawnChild([
-          JSON.stringify({ options: t.spawnOtherProcessConn, increment: '/xp/counter', n: 100 }),
-        ]);
-        const exited = exitCode(child);
-        await waitForLine(child, 'ready');
-        const [code] = await Promise.all([exited, incrementLoop(conn, '/xp/counter', 100)]);
-        expect(code).toBe(0);
-        expect((await conn.get('/xp/counter')).value.toString()).toBe('200');
-      }, 60_000);
-    });
+        it('CAS stays exact when another process races on the same path', async () => {
+          if (t.spawnOtherProcessConn === undefined) throw new Error(`${name}: spawnOtherProcessConn is required`);
+          await conn.create('/xp/counter', buf('0'));
+          const child = spawnChild([
+            JSON.stringify({ options: t.spawnOtherProcessConn, increment: '/xp/counter', n: 100 }),
+          ]);
+          const exited = exitCode(child);
+          await waitForLine(child, 'ready');
+          const [code] = await Promise.all([exited, incrementLoop(conn, '/xp/counter', 100)]);
+          expect(code).toBe(0);
+          expect((await conn.get('/xp/counter')).value.toString()).toBe('200');
+        }, 60_000);
+      });
   });
 }
