@@ -14,7 +14,7 @@ import type {
   WatchResult,
 } from './topo-conn.js';
 import { badVersion, nodeExists, noNode, topoClosed, topoUnavailable } from './topo-errors.js';
-import { RESERVED_PREFIX, normalizePath } from './topo-path.js';
+import { RESERVED_PREFIX, dirEntriesOf, normalizePath } from './topo-path.js';
 
 export interface EtcdTopoOptions {
   /** Client URLs, e.g. ['http://127.0.0.1:2379']. */
@@ -62,18 +62,7 @@ export class EtcdTopo implements TopoConn {
     const dir = this.key(dirPath, true);
     const prefix = dir + '/';
     const keys = await this.call(() => this.client.getAll().prefix(prefix).keys());
-    const children = new Map<string, boolean>();
-    for (const k of keys) {
-      const rest = k.slice(prefix.length);
-      const slash = rest.indexOf('/');
-      const name = slash < 0 ? rest : rest.slice(0, slash);
-      if (name === '' || name.startsWith(RESERVED_PREFIX)) continue;
-      children.set(name, (children.get(name) ?? false) || slash >= 0);
-    }
-    if (children.size === 0) throw noNode(dirPath);
-    return [...children.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, isDir]) => ({ name, isDir }));
+    return dirEntriesOf(keys, prefix, dirPath);
   }
 
   async create(path: string, value: Buffer): Promise<TopoVersion> {

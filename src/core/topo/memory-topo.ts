@@ -9,7 +9,7 @@ import type {
   WatchResult,
 } from './topo-conn.js';
 import { badVersion, interrupted, lockTimeout, nodeExists, noNode, topoClosed } from './topo-errors.js';
-import { normalizePath, splitPath } from './topo-path.js';
+import { dirEntriesOf, normalizePath, splitPath } from './topo-path.js';
 import { WatchStream } from './watch-stream.js';
 
 export type MemoryTopoOp = 'listDir' | 'create' | 'update' | 'get' | 'delete' | 'lock' | 'watch';
@@ -56,18 +56,7 @@ export class MemoryTopo implements TopoConn {
   async listDir(dirPath: string): Promise<DirEntry[]> {
     const dir = this.enter('listDir', dirPath, true);
     const prefix = dir === '/' ? '/' : dir + '/';
-    const children = new Map<string, boolean>();
-    for (const key of this.nodes.keys()) {
-      if (!key.startsWith(prefix)) continue;
-      const rest = key.slice(prefix.length);
-      const slash = rest.indexOf('/');
-      const name = slash < 0 ? rest : rest.slice(0, slash);
-      children.set(name, (children.get(name) ?? false) || slash >= 0);
-    }
-    if (children.size === 0) throw noNode(dir);
-    return [...children.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([name, isDir]) => ({ name, isDir }));
+    return dirEntriesOf(this.nodes.keys(), prefix, dir);
   }
 
   async create(path: string, value: Buffer): Promise<TopoVersion> {

@@ -1,4 +1,6 @@
 import { VtError } from '../errors/index.js';
+import type { DirEntry } from './topo-conn.js';
+import { noNode } from './topo-errors.js';
 
 /** Names starting with this are the backends' own bookkeeping (lock files, temp files): refused in paths. */
 export const RESERVED_PREFIX = '.vt-';
@@ -30,4 +32,25 @@ export function splitPath(path: string, allowRoot = false): string[] {
 /** Normalised form of a valid path ('/a/b'); '/' for the root. */
 export function normalizePath(path: string, allowRoot = false): string {
   return '/' + splitPath(path, allowRoot).join('/');
+}
+
+/**
+ * The immediate children under `prefix` (which ends in '/') of a flat list of keys, sorted by name, as listDir
+ * returns them: a child is a directory when some key continues below it. Bookkeeping names are left out.
+ * Fails NoNode (naming `dirPath`) when there is none.
+ */
+export function dirEntriesOf(keys: Iterable<string>, prefix: string, dirPath: string): DirEntry[] {
+  const children = new Map<string, boolean>();
+  for (const k of keys) {
+    if (!k.startsWith(prefix)) continue;
+    const rest = k.slice(prefix.length);
+    const slash = rest.indexOf('/');
+    const name = slash < 0 ? rest : rest.slice(0, slash);
+    if (name === '' || name.startsWith(RESERVED_PREFIX)) continue;
+    children.set(name, (children.get(name) ?? false) || slash >= 0);
+  }
+  if (children.size === 0) throw noNode(dirPath);
+  return [...children.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, isDir]) => ({ name, isDir }));
 }
