@@ -1,0 +1,233 @@
+// CPU per point select of a `vt gate` process (text COM_QUERY and prepared statements).
+//
+// Starts one mariadbd and one `vt tablet` child process (elected primary of bench/0), loads sbtest1 (10k rows),
+// starts `vt gate` as a child process (bin/dev.js, no auth) over the same local topology, then drives
+// `select c from sbtest1 where id = N` through mysql2 connections to the gate at concurrency 1 and 8, as text
+// (query) and as prepared statements (execute, one prepare per connection). The gate's and the tablet's CPU come
+// from /proc/<pid>/stat (utime+stime), so the client's CPU is not in them. Each figure is the median of --runs
+// runs. The machine is shared: quote CPU per query, not wall time (QPS is printed for orientation only).
+//
+// Run: npx tsx bench/gate-bench.ts [--queries 5000] [--runs 3] [--prof DIR] [--compare TREE]
+//   --compare TREE  also starts a gate from another checkout of vt (e.g. `git archive HEAD~1 | tar -x -C TREE`
+//                with node_modules linked) over the same tablet, and alternates runs between the two gates, so
+//                both see the same machine load: the way to measure one change on a noisy machine
+//   --prof DIR   writes DIR/gate-<pid>.cpuprofile: a V8 CPU profile of the gate over the measured runs (a hook
+//                loaded with --import starts/stops node:inspector's profiler on SIGUSR2)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2';
+import { freePorts } from '../test/support/mysqld.js';
+import { TabletCluster } from '../test/support/tablet-cluster.js';
+
+const arg = (name: string, def: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : def;
+};
+const QUERIES = Number(arg('queries', '5000'));
+const RUNS = Number(arg('runs', '3'));
+const PROF = arg('prof', '');
+const COMPARE = arg('compare', '');
+const ROWS = 10_000;
+const TICKS = 100; // USER_HZ on Linux
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/** utime+stime of a process in µs. */
+function procCpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the ")" that closes comm: state is field 3, utime 14, stime 15.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / TICKS;
+}
+
+const idFor = (i: number): number => 1 + ((i * 7919) % ROWS);
+
+/** Runs `n` calls of `one(i, worker)` over `conc` workers; resolves with the wall time in ms. */
+async function drive(n: number, conc: number, one: (i: number, worker: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: conc }, async (_, w) => {
+      for (let i = next++; i < n; i = next++) await one(i, w);
+    }),
+  );
+  return performance.now() - t0;
+}
+
+/** The profiler hook: first SIGUSR2 starts profiling, the second writes the profile. */
+const PROFILE_HOOK = `
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+const session = new Session();
+session.connect();
+let on = false;
+process.on('SIGUSR2', () => {
+  if (!on) {
+    on = true;
+    session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')));
+    return;
+  }
+  on = false;
+  session.post('Profiler.stop', (err, r) => {
+    if (!err) writeFileSync(process.env.VT_BENCH_PROF_DIR + '/gate-' + process.pid + '.cpuprofile', JSON.stringify(r.profile));
+  });
+});
+`;
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** `vt gate` over the cluster's topology; resolves once it listens. */
+async function startGate(
+  cluster: TabletCluster,
+  root: string,
+  prof: boolean,
+): Promise<{ proc: ChildProcess; port: number }> {
+  const [mysqlPort, httpPort] = await freePorts(2);
+  const env: NodeJS.ProcessEnv = { ...process.env, VTDATAROOT: cluster.dataRoot };
+  if (prof) {
+    mkdirSync(PROF, { recursive: true });
+    const hook = path.join(os.tmpdir(), `vt-gate-bench-prof-${process.pid}.mjs`);
+    writeFileSync(hook, PROFILE_HOOK);
+    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${hook}`.trim();
+    env.VT_BENCH_PROF_DIR = path.resolve(PROF);
+  }
+  const args = [
+    path.join(root, 'bin', 'dev.js'),
+    'gate',
+    ...cluster.topoFlags,
+    '--mysql-server-port',
+    String(mysqlPort),
+    '--port',
+    String(httpPort),
+    '--tablet-types-to-wait',
+    'PRIMARY',
+  ];
+  const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 600; i++) {
+    if (out.includes('vt gate: MySQL on')) return { proc, port: mysqlPort! };
+    if (proc.exitCode !== null) break;
+    await sleep(100);
+  }
+  proc.kill('SIGKILL');
+  throw new Error(`vt gate did not start: ${out}`);
+}
+
+async function main(): Promise<void> {
+  const cluster = await TabletCluster.start({
+    layout: [{ keyspace: 'bench', shard: '0', tablets: 1 }],
+    processes: [0],
+  });
+  const conns: mysql.Connection[] = [];
+  const gates: { label: string; proc: ChildProcess; port: number }[] = [];
+  try {
+    await cluster.electPrimaries();
+    const t = cluster.tablets[0]!;
+    const tabletPid = t.proc!.pid!;
+    const dba = mysql.createConnection({ socketPath: t.mysqld.paths.socket, user: 'vt_dba', database: 'vt_bench' });
+    conns.push(dba);
+    const q = (sql: string, values?: unknown[]): Promise<unknown> =>
+      new Promise((resolve, reject) => dba.query(sql, values, (e, r) => (e ? reject(e) : resolve(r))));
+    await q(
+      "create table sbtest1 (id int not null auto_increment, k int not null default 0, c char(120) not null default '', pad char(60) not null default '', primary key (id), key k_1 (k))",
+    );
+    for (let i = 0; i < ROWS; i += 1000) {
+      const rows = Array.from({ length: 1000 }, (_, j) => [
+        i + j + 1,
+        (i + j) % 997,
+        `${i + j}-`.padEnd(119, 'c'),
+        'pad'.padEnd(59, 'p'),
+      ]);
+      await q('insert into sbtest1 (id, k, c, pad) values ?', [rows]);
+    }
+
+    gates.push({ label: 'gate', ...(await startGate(cluster, repoRoot, PROF !== '')) });
+    if (COMPARE) gates.push({ label: 'other', ...(await startGate(cluster, path.resolve(COMPARE), false)) });
+    console.log(`${gates.map((g) => `${g.label} pid ${g.proc.pid} (:${g.port})`).join(', ')}, tablet pid ${tabletPid}`);
+    const check = (resolve: () => void, reject: (e: unknown) => void) => (e: unknown, r: unknown) => {
+      if (e) reject(e);
+      else if ((r as unknown[]).length !== 1) reject(new Error('expected one row'));
+      else resolve();
+    };
+    const clients = gates.map((g) => {
+      const app: mysql.Connection[] = [];
+      for (let w = 0; w < 8; w++) {
+        const c = mysql.createConnection({
+          host: '127.0.0.1',
+          port: g.port,
+          user: 'app',
+          database: 'bench',
+          rowsAsArray: true,
+        });
+        app.push(c);
+        conns.push(c);
+      }
+      return {
+        text: (i: number, w: number): Promise<void> =>
+          new Promise((resolve, reject) =>
+            app[w]!.query(`select c from sbtest1 where id = ${idFor(i)}`, check(resolve, reject)),
+          ),
+        prepared: (i: number, w: number): Promise<void> =>
+          new Promise((resolve, reject) =>
+            app[w]!.execute('select c from sbtest1 where id = ?', [idFor(i)], check(resolve, reject)),
+          ),
+      };
+    });
+
+    // Warm up every path (JIT, pools, plan caches, mysql2's statement cache).
+    for (const modes of clients) for (const one of Object.values(modes)) await drive(QUERIES, 8, one);
+    const profPid = gates[0]!.proc.pid!;
+    if (PROF) process.kill(profPid, 'SIGUSR2');
+
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    console.log(
+      `node ${process.version}, ${QUERIES} point selects per run, median of ${RUNS} runs; load average ${load}`,
+    );
+    for (const conc of [1, 8]) {
+      for (const mode of ['text', 'prepared'] as const) {
+        const m = gates.map(() => ({ gate: [] as number[], tablet: [] as number[], qps: [] as number[] }));
+        for (let run = 0; run < RUNS; run++) {
+          for (let g = 0; g < gates.length; g++) {
+            const gatePid = gates[g]!.proc.pid!;
+            const g0 = procCpuUs(gatePid);
+            const t0 = procCpuUs(tabletPid);
+            const ms = await drive(QUERIES, conc, clients[g]![mode]);
+            m[g]!.gate.push((procCpuUs(gatePid) - g0) / QUERIES);
+            m[g]!.tablet.push((procCpuUs(tabletPid) - t0) / QUERIES);
+            m[g]!.qps.push((QUERIES / ms) * 1000);
+          }
+        }
+        for (let g = 0; g < gates.length; g++) {
+          const x = m[g]!;
+          console.log(
+            `concurrency ${conc} ${mode.padEnd(8)} ${gates[g]!.label.padEnd(5)}: gate ${median(x.gate).toFixed(1)} µs CPU/query (runs ${x.gate.map((v) => v.toFixed(1)).join(' ')}), tablet ${median(x.tablet).toFixed(1)}, ${Math.round(median(x.qps))} qps`,
+          );
+        }
+      }
+    }
+    if (PROF) {
+      const file = path.join(path.resolve(PROF), `gate-${profPid}.cpuprofile`);
+      process.kill(profPid, 'SIGUSR2');
+      for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(100);
+      await sleep(500);
+      console.log(`gate CPU profile (measured runs): ${file}`);
+    }
+  } finally {
+    for (const c of conns) c.destroy();
+    for (const { proc } of gates) {
+      if (proc.exitCode !== null) continue;
+      const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    }
+    await cluster.stop();
+  }
+}
+
+await main();
