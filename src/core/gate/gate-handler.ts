@@ -1,6 +1,8 @@
 import type {
   BoundParam,
+  ExecuteOptions,
   Handler,
+  HandlerResult,
   PrepareResult,
   PreparedStatement,
   QueryOptions,
@@ -11,8 +13,8 @@ import type { NormalizeResult } from '../sql/normalize.js';
 import { splitStatements } from '../sql/split-statements.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
 import type { Field } from '../sqltypes/field.js';
-import { collectResults, resultEvents, type ResultEvent } from '../sqltypes/result.js';
-import type { Executor } from './executor.js';
+import { collectResults, resultEvents, type QueryResult, type ResultEvent } from '../sqltypes/result.js';
+import type { ExecuteContext, Executor } from './executor.js';
 import { GateSession } from './gate-session.js';
 import type { GateStats } from './gate-stats.js';
 
@@ -23,7 +25,7 @@ import type { GateStats } from './gate-stats.js';
  * `limit 0` probe on the tablet); each execution runs the statement with the parameters as bind variables `:v1..:vN`.
  */
 export class GateHandler implements Handler {
-  /** COM_STMT_EXECUTE and COM_FIELD_LIST carry no abort signal from the protocol; this one never fires. */
+  /** COM_STMT_PREPARE and COM_FIELD_LIST carry no abort signal from the protocol; this one never fires. */
   private readonly noSignal = new AbortController().signal;
 
   constructor(
@@ -53,54 +55,85 @@ export class GateHandler implements Handler {
     sync(conn, s);
   }
 
-  query(conn: ServerConnection, sql: string, opts: QueryOptions): AsyncIterable<ResultEvent> {
-    if (opts.multiStatements && sql.indexOf(';') >= 0) return this.runMulti(conn, sql, opts.signal);
-    return this.runOne(conn, sql, opts.signal);
+  query(conn: ServerConnection, sql: string, opts: QueryOptions): HandlerResult {
+    if (opts.multiStatements && sql.indexOf(';') >= 0) return this.runMulti(conn, sql, opts);
+    return this.runOne(conn, sql, opts);
   }
 
   prepare(conn: ServerConnection, sql: string): Promise<PrepareResult> {
     return this.executor.prepare(session(conn), { connectionId: conn.id, signal: this.noSignal }, sql);
   }
 
-  execute(conn: ServerConnection, stmt: PreparedStatement, params: readonly BoundParam[]): AsyncIterable<ResultEvent> {
+  execute(
+    conn: ServerConnection,
+    stmt: PreparedStatement,
+    params: readonly BoundParam[],
+    opts: ExecuteOptions,
+  ): HandlerResult {
     const bv: Record<string, BindVar> = {};
-    params.forEach((p, i) => (bv[`v${i + 1}`] = paramBindVar(p)));
-    return this.runOne(conn, stmt.sql, this.noSignal, bv, stmt.data as NormalizeResult | undefined);
+    for (let i = 0; i < params.length; i++) bv[`v${i + 1}`] = paramBindVar(params[i]!);
+    return this.runOne(conn, stmt.sql, opts, bv, stmt.data as NormalizeResult | undefined);
   }
 
   /** COM_FIELD_LIST (the mysql CLI's table-name completion): the columns of `select * from t limit 0`. */
   async fieldList(conn: ServerConnection, table: string): Promise<readonly Field[]> {
     const sql = `select * from \`${table.replace(/`/g, '``')}\` limit 0`;
-    const [r] = await collectResults(this.runOne(conn, sql, this.noSignal));
+    const [r] = await collectResults(await this.runOne(conn, sql, { signal: this.noSignal }));
     return r?.fields ?? [];
   }
 
-  private async *runMulti(conn: ServerConnection, sql: string, signal: AbortSignal): AsyncGenerator<ResultEvent> {
-    for (const stmt of splitStatements(sql)) yield* this.runOne(conn, stmt, signal);
+  private async *runMulti(conn: ServerConnection, sql: string, opts: ExecuteOptions): AsyncGenerator<ResultEvent> {
+    for (const stmt of splitStatements(sql)) yield* await this.runOne(conn, stmt, opts);
   }
 
-  private async *runOne(
+  /**
+   * One statement. A materialized result resolves to a plain iterable of its events (no async generator and no
+   * promise per event on the way to the wire); a streamed one to an async iterable. `opts` is passed on
+   * unread: the protocol creates the AbortSignal only when someone reads it.
+   */
+  private async runOne(
     conn: ServerConnection,
     sql: string,
-    signal: AbortSignal,
+    opts: ExecuteOptions,
     params?: BindVars,
     normalized?: NormalizeResult,
-  ): AsyncGenerator<ResultEvent> {
+  ): Promise<Iterable<ResultEvent> | AsyncIterable<ResultEvent>> {
     const s = session(conn);
+    let r: QueryResult | AsyncIterable<ResultEvent>;
     try {
-      const r = await this.executor.executeOne(s, { connectionId: conn.id, signal }, sql, params, normalized);
-      if ('fields' in r) {
-        sync(conn, s);
-        yield* resultEvents(r);
-        return;
-      }
-      for await (const ev of r) {
+      r = await this.executor.executeOne(s, new CallContext(conn.id, opts), sql, params, normalized);
+    } finally {
+      sync(conn, s);
+    }
+    if ('fields' in r) return resultEvents(r);
+    return this.streamed(conn, s, r);
+  }
+
+  private async *streamed(
+    conn: ServerConnection,
+    s: GateSession,
+    events: AsyncIterable<ResultEvent>,
+  ): AsyncGenerator<ResultEvent> {
+    try {
+      for await (const ev of events) {
         if (ev.kind === 'ok') sync(conn, s);
         yield ev;
       }
     } finally {
       sync(conn, s);
     }
+  }
+}
+
+/** The Executor's per-call context; `signal` is read through to the protocol's options only when used. */
+class CallContext implements ExecuteContext {
+  constructor(
+    readonly connectionId: number,
+    private readonly opts: ExecuteOptions,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.opts.signal;
   }
 }
 

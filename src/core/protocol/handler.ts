@@ -22,9 +22,11 @@ export interface Handler {
   /**
    * COM_QUERY. The handler splits multi-statement text itself (it owns the lexer) and may only do so when
    * `opts.multiStatements` is true; each statement's result is `fields rows* ok` or `ok`. Errors thrown
-   * during iteration end the stream with an ERR (results already sent stay valid for the client).
+   * during iteration (or a rejected promise) end the stream with an ERR (results already sent stay valid for the
+   * client). A handler that has the whole result at once should resolve to a plain Iterable: an async
+   * iterable costs promise hops per event.
    */
-  query(conn: ServerConnection, sql: string, opts: QueryOptions): AsyncIterable<ResultEvent> | Iterable<ResultEvent>;
+  query(conn: ServerConnection, sql: string, opts: QueryOptions): HandlerResult;
   /** COM_INIT_DB (also used for CONNECT_WITH_DB and COM_CHANGE_USER's database). Throw Err.badDb to refuse. */
   initDb?(conn: ServerConnection, db: string): void | Promise<void>;
   /** COM_STMT_PREPARE: how many `?` the statement has and the columns it will return (empty if none). */
@@ -35,7 +37,7 @@ export interface Handler {
     stmt: PreparedStatement,
     params: readonly BoundParam[],
     opts: ExecuteOptions,
-  ): AsyncIterable<ResultEvent> | Iterable<ResultEvent>;
+  ): HandlerResult;
   /** COM_STMT_CLOSE (also called for every open statement on reset, change user and close). */
   closeStatement?(conn: ServerConnection, stmt: PreparedStatement): void;
   /**
@@ -46,6 +48,12 @@ export interface Handler {
   /** COM_FIELD_LIST (deprecated): the table's columns. Without it the protocol answers an empty list. */
   fieldList?(conn: ServerConnection, table: string, wildcard: string): readonly Field[] | Promise<readonly Field[]>;
 }
+
+/** What query() and execute() return: the result events, or a promise of them. */
+export type HandlerResult =
+  | AsyncIterable<ResultEvent>
+  | Iterable<ResultEvent>
+  | Promise<AsyncIterable<ResultEvent> | Iterable<ResultEvent>>;
 
 export interface ExecuteOptions {
   /**

@@ -2,12 +2,11 @@ import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '../env/logger.js';
 import { ErrNo, VtError } from '../errors/index.js';
-import type { ResultEvent } from '../sqltypes/result.js';
 import { authenticate, type AuthContext, type AuthIO } from './auth-exchange.js';
 import { newScramble } from './auth-scramble.js';
 import { Cap } from './constants.js';
 import { CommandDispatcher } from './command-dispatcher.js';
-import type { Handler, ServerConnection } from './handler.js';
+import type { Handler, HandlerResult, ServerConnection } from './handler.js';
 import { parseHandshakeResponse, writeHandshakeV10 } from './handshake.js';
 import type { Packet } from './packet-framer.js';
 import { PacketInbox } from './packet-inbox.js';
@@ -62,6 +61,8 @@ export class MysqlConnection implements ServerConnection {
   readonly scramble = newScramble();
   /** The running query's cancellation: fired by killQuery() or when the client goes away. */
   private running: QueryCancel | null = null;
+  /** The QueryCancel every query of this connection reuses (see QueryCancel). */
+  private readonly cancel = new QueryCancel();
 
   readonly w = new PacketWriter();
   private readonly inbox: PacketInbox;
@@ -148,14 +149,12 @@ export class MysqlConnection implements ServerConnection {
   }
 
   /**
-   * Streams the result of one handler call (COM_QUERY or COM_STMT_EXECUTE), giving it a QueryCancel whose
-   * signal fires on killQuery() or when the client goes away.
+   * Streams the result of one handler call (COM_QUERY or COM_STMT_EXECUTE), giving it the connection's
+   * QueryCancel, whose signal fires on killQuery() or when the client goes away while this query runs.
    */
-  async runQuery(
-    start: (cancel: QueryCancel) => AsyncIterable<ResultEvent> | Iterable<ResultEvent>,
-    binary: boolean,
-  ): Promise<void> {
-    const q = new QueryCancel();
+  async runQuery(start: (cancel: QueryCancel) => HandlerResult, binary: boolean): Promise<void> {
+    const q = this.cancel;
+    q.reset();
     if (this.inbox.ended) q.cancel();
     this.running = q;
     try {
@@ -184,12 +183,10 @@ export class MysqlConnection implements ServerConnection {
   }
 
   /** Streams a handler result to the client; handler errors end it with an ERR (the connection stays open). */
-  private async sendResults(
-    events: AsyncIterable<ResultEvent> | Iterable<ResultEvent>,
-    binary: boolean,
-  ): Promise<void> {
+  private async sendResults(result: HandlerResult, binary: boolean): Promise<void> {
     const rw = new ResultWriter(this.w, this, (this.capabilities & Cap.DEPRECATE_EOF) !== 0, binary);
     try {
+      const events = result instanceof Promise ? await result : result;
       if (Symbol.asyncIterator in events) {
         for await (const ev of events) {
           rw.push(ev);

@@ -21,4 +21,20 @@ describe('QueryCancel', () => {
     expect(q.isCancelled).toBe(true);
     expect(q.signal.aborted).toBe(true);
   });
+
+  it('reset() keeps a signal that never fired and replaces one that did', () => {
+    const q = new QueryCancel();
+    const first = q.signal;
+    q.reset();
+    expect(q.signal).toBe(first);
+    q.cancel();
+    expect(first.aborted).toBe(true);
+    q.reset();
+    expect(q.isCancelled).toBe(false);
+    const next = q.signal;
+    expect(next).not.toBe(first);
+    expect(next.aborted).toBe(false);
+    expect(q.cancel()).toBe(true);
+    expect(next.aborted).toBe(true);
+  });
 });
