@@ -69,4 +69,30 @@ describe('Debian client libraries against vt gate', () => {
     expect(out.pdoRow).toEqual(['pdo', 7]);
     expect(out.pdoMissingTable).toEqual([1146, '42S02']);
   });
+
+  // Compatibility, not a benchmark (those live in bench/): sysbench prepares its table through the gate (DDL,
+  // bulk INSERT, CREATE INDEX) and runs a few seconds of oltp_read_write in each protocol mode without an error.
+  it.each(['disable', 'auto'])('sysbench oltp_read_write through the gate, --db-ps-mode=%s', async (mode) => {
+    const common = [
+      'oltp_read_write',
+      '--mysql-host=127.0.0.1',
+      `--mysql-port=${port}`,
+      '--mysql-user=app',
+      '--mysql-db=commerce',
+      '--tables=1',
+      '--table-size=500',
+      '--threads=1', // one thread: no InnoDB deadlocks (1213) to tolerate, so every error fails the run
+      `--db-ps-mode=${mode}`,
+      '--mysql-ignore-errors=none',
+    ];
+    await run('sysbench', [...common, 'prepare']);
+    try {
+      const out = await run('sysbench', [...common, '--time=3', '--report-interval=0', 'run']);
+      const transactions = Number(/transactions:\s+(\d+)/.exec(out)?.[1] ?? 0);
+      expect(transactions, out).toBeGreaterThan(10);
+      expect(out).toMatch(/ignored errors:\s+0\s/);
+    } finally {
+      await run('sysbench', [...common, 'cleanup']);
+    }
+  });
 });
