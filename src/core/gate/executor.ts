@@ -88,8 +88,7 @@ export class Executor {
     let r: QueryResult | AsyncIterable<ResultEvent>;
     try {
       const norm = normalized ?? normalize(sql);
-      const tgt = session.target;
-      const key = `${tgt.keyspace}:${tgt.shard ?? ''}@${tgt.tabletType}\0${this.o.keyspaces.generation}\0${norm.normalized}`;
+      const key = session.planKeyPrefix(this.o.keyspaces.generation) + norm.normalized;
       entry = this.plans.get(key);
       if (entry === undefined) {
         entry = this.plans.set(
@@ -240,7 +239,11 @@ export class Executor {
     return { timeoutMs: t > 0 ? t : undefined, signal: ctx.signal };
   }
 
-  private async run(
+  /**
+   * Not async: the common case (a pass-through statement) returns passthrough's promise as is, without another
+   * async function layer per query.
+   */
+  private run(
     session: GateSession,
     ctx: ExecuteContext,
     plan: GatePlan,
@@ -260,56 +263,56 @@ export class Executor {
             versionComment: this.versionComment(),
             connectionId: ctx.connectionId,
           };
-          return answers.gateSelect(plan.gateSelect, plan.columnNames, session, facts, limit);
+          return Promise.resolve(answers.gateSelect(plan.gateSelect, plan.columnNames, session, facts, limit));
         }
         return this.passthrough(session, plan, sql, bindVars, prepared, cs, routed);
       case 'begin':
-        if (session.inTransaction) await this.gateway.commit(session); // MySQL: BEGIN commits an open transaction
-        session.inTransaction = true;
-        return queryResult();
+        return this.begin(session);
       case 'commit':
-        await this.gateway.commit(session);
-        return queryResult();
+        return this.gateway.commit(session).then(emptyResult);
       case 'rollback':
-        await this.gateway.rollback(session);
-        return queryResult();
+        return this.gateway.rollback(session).then(emptyResult);
       case 'savepoint':
       case 'release_savepoint':
       case 'rollback_to_savepoint':
         return this.savepoint(session, plan, sql, prepared, cs, routed);
       case 'set':
-        await applySet(info.assignments, {
+        return applySet(info.assignments, {
           session,
           gateway: this.gateway,
           cs,
           defaultTarget: () => this.tryDefaultTarget(session),
           evaluate: (expr) => this.evaluate(session, ctx, expr),
-        });
-        return queryResult();
+        }).then(emptyResult);
       case 'use':
-        await this.useTarget(session, info.target);
-        return queryResult();
+        return this.useTarget(session, info.target).then(emptyResult);
       case 'show':
         return this.show(session, plan, info, cs, routed);
       case 'comment_only':
-        return queryResult();
+        return Promise.resolve(queryResult());
       case 'ddl':
         if (info.object === 'database')
-          throw Err.notSupported(`${info.action.toUpperCase()} DATABASE (use vt ctl create-keyspace)`);
+          return Promise.reject(Err.notSupported(`${info.action.toUpperCase()} DATABASE (use vt ctl create-keyspace)`));
         return this.passthrough(session, plan, sql, bindVars, prepared, cs, routed);
       case 'lock_tables':
-        throw Err.notSupported('LOCK TABLES');
+        return Promise.reject(Err.notSupported('LOCK TABLES'));
       case 'load':
-        throw Err.notSupported('LOAD DATA');
+        return Promise.reject(Err.notSupported('LOAD DATA'));
       case 'stream':
-        throw Err.notSupported('STREAM');
+        return Promise.reject(Err.notSupported('STREAM'));
       case 'explain':
         if (info.vexplain !== undefined || info.format === 'vitess')
-          throw Err.notSupported('VEXPLAIN (lands with the planner)');
+          return Promise.reject(Err.notSupported('VEXPLAIN (lands with the planner)'));
         return this.passthrough(session, plan, sql, bindVars, prepared, cs, routed);
       default:
         return this.passthrough(session, plan, sql, bindVars, prepared, cs, routed);
     }
+  }
+
+  private async begin(session: GateSession): Promise<QueryResult> {
+    if (session.inTransaction) await this.gateway.commit(session); // MySQL: BEGIN commits an open transaction
+    session.inTransaction = true;
+    return queryResult();
   }
 
   private versionComment(): string {
@@ -325,7 +328,8 @@ export class Executor {
     cs: CallSettings,
     routed: Routed,
   ): Promise<QueryResult | AsyncIterable<ResultEvent>> {
-    const target = await this.route(session, plan);
+    const routedTo = this.route(session, plan);
+    const target = routedTo instanceof Promise ? await routedTo : routedTo;
     routed.keyspace = target.keyspace;
     routed.shard = target.shard;
     let text = sql;
@@ -363,7 +367,7 @@ export class Executor {
    * shard, or the session's shard target. Statements naming no table (SELECT 1, SHOW VARIABLES) may go to any
    * keyspace when none is selected.
    */
-  private async route(session: GateSession, plan: GatePlan): Promise<TabletTarget> {
+  private route(session: GateSession, plan: GatePlan): TabletTarget | Promise<TabletTarget> {
     if (plan.crossKeyspace)
       throw Err.notSupported('statements across keyspaces (sharded routing lands with the planner)');
     const st = session.target;
@@ -373,9 +377,12 @@ export class Executor {
       const any = this.anyKeyspace();
       return { keyspace: any.name, shard: any.shards[0]!, tabletType: st.tabletType };
     }
-    const ks = await this.o.keyspaces.lookup(ksName);
-    if (ks === undefined) throw Err.badDb(ksName);
-    return { keyspace: ks.name, shard: this.shardOf(session, ks), tabletType: st.tabletType };
+    const known = this.o.keyspaces.get(ksName);
+    if (known !== undefined) return session.routeTarget(known, this.shardOf(session, known));
+    return this.o.keyspaces.lookup(ksName).then((ks) => {
+      if (ks === undefined) throw Err.badDb(ksName);
+      return session.routeTarget(ks, this.shardOf(session, ks));
+    });
   }
 
   private shardOf(session: GateSession, ks: KeyspaceInfo): string {
@@ -503,4 +510,9 @@ function savepointName(sql: string): string {
   const m = /savepoint\s+(`(?:[^`]|``)+`|\S+)/i.exec(sql);
   const n = m?.[1] ?? '';
   return (n.startsWith('`') ? n.slice(1, -1).replace(/``/g, '`') : n).replace(/;$/, '').toLowerCase();
+}
+
+/** The OK of a statement that returns nothing (for `.then`, which would pass its value to queryResult). */
+function emptyResult(): QueryResult {
+  return queryResult();
 }

@@ -46,6 +46,33 @@ export class GateSession {
   queryTimeoutMs = 0;
   /** SAVEPOINT statements issued in a transaction before it touched a shard; replayed there after BEGIN. */
   pendingSavepoints: string[] = [];
+  /** Per-query values derived from `target`, rebuilt only when it (or the keyspace generation) changes. */
+  private keyTarget: SessionTarget | undefined = undefined;
+  private keyGeneration = -1;
+  private keyPrefix = '';
+  private lastRoute: TabletTarget | undefined = undefined;
+
+  /** The plan cache key prefix for this session's target at keyspace-cache generation `generation`. */
+  planKeyPrefix(generation: number): string {
+    const t = this.target;
+    if (t !== this.keyTarget || generation !== this.keyGeneration) {
+      this.keyTarget = t;
+      this.keyGeneration = generation;
+      this.keyPrefix = `${t.keyspace}:${t.shard ?? ''}@${t.tabletType}\0${generation}\0`;
+    }
+    return this.keyPrefix;
+  }
+
+  /**
+   * The TabletTarget {keyspace.name, shard, target.tabletType}: the same object as last time when nothing
+   * changed, so routing a statement allocates nothing.
+   */
+  routeTarget(keyspace: { readonly name: string }, shard: string): TabletTarget {
+    const r = this.lastRoute;
+    const type = this.target.tabletType;
+    if (r !== undefined && r.keyspace === keyspace.name && r.shard === shard && r.tabletType === type) return r;
+    return (this.lastRoute = { keyspace: keyspace.name, shard, tabletType: type });
+  }
 
   /** True when statements must stay on one tablet connection (transaction or reserved connection). */
   get pinned(): boolean {

@@ -25,6 +25,7 @@ export class GateStats {
   /** Queries per second over the last 60 s: ring of per-second counts. */
   private readonly ring = new Array<number>(60).fill(0);
   private ringSecond = Math.floor(Date.now() / 1000);
+  private lastKey = { kind: '', keyspace: '', shard: '', key: '||' };
 
   constructor() {
     const queries = this.queries;
@@ -73,7 +74,15 @@ export class GateStats {
   }
 
   recordQuery(kind: string, keyspace: string, shard: string, micros: number): void {
-    const k = `${kind}|${keyspace}|${shard}`;
+    // Consecutive queries mostly share kind, keyspace and shard: reuse the last composite key instead of building
+    // and hashing a new string per query.
+    const last = this.lastKey;
+    let k: string;
+    if (last.kind === kind && last.keyspace === keyspace && last.shard === shard) k = last.key;
+    else {
+      k = `${kind}|${keyspace}|${shard}`;
+      this.lastKey = { kind, keyspace, shard, key: k };
+    }
     this.queries.set(k, (this.queries.get(k) ?? 0) + 1);
     this.totalQueries++;
     this.totalMicros += micros;
