@@ -5,7 +5,8 @@
 // `select c from sbtest1 where id = N` through mysql2 connections to the gate at concurrency 1 and 8, as text
 // (query) and as prepared statements (execute, one prepare per connection). The gate's and the tablet's CPU come
 // from /proc/<pid>/stat (utime+stime), so the client's CPU is not in them. Each figure is the median of --runs
-// runs. The machine is shared: quote CPU per query, not wall time (QPS is printed for orientation only).
+// runs. The machine is shared: quote CPU per query, not wall time (QPS is printed for orientation only). Read
+// and write system calls per query of the gate (from /proc/<pid>/io) show how well socket I/O is batched.
 //
 // Run: npx tsx bench/gate-bench.ts [--queries 5000] [--runs 3] [--prof DIR] [--compare TREE]
 //   --compare TREE  also starts a gate from another checkout of vt (e.g. `git archive HEAD~1 | tar -x -C TREE`
@@ -41,6 +42,12 @@ function procCpuUs(pid: number): number {
   // Fields after the ")" that closes comm: state is field 3, utime 14, stime 15.
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1e6) / TICKS;
+}
+
+/** Read and write system calls of a process so far (syscr/syscw of /proc/<pid>/io). */
+function procSyscalls(pid: number): { r: number; w: number } {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return { r: Number(/syscr: (\d+)/.exec(io)![1]), w: Number(/syscw: (\d+)/.exec(io)![1]) };
 }
 
 const idFor = (i: number): number => 1 + ((i * 7919) % ROWS);
@@ -190,13 +197,23 @@ async function main(): Promise<void> {
     );
     for (const conc of [1, 8]) {
       for (const mode of ['text', 'prepared'] as const) {
-        const m = gates.map(() => ({ gate: [] as number[], tablet: [] as number[], qps: [] as number[] }));
+        const m = gates.map(() => ({
+          gate: [] as number[],
+          tablet: [] as number[],
+          qps: [] as number[],
+          reads: [] as number[],
+          writes: [] as number[],
+        }));
         for (let run = 0; run < RUNS; run++) {
           for (let g = 0; g < gates.length; g++) {
             const gatePid = gates[g]!.proc.pid!;
             const g0 = procCpuUs(gatePid);
             const t0 = procCpuUs(tabletPid);
+            const s0 = procSyscalls(gatePid);
             const ms = await drive(QUERIES, conc, clients[g]![mode]);
+            const s1 = procSyscalls(gatePid);
+            m[g]!.reads.push((s1.r - s0.r) / QUERIES);
+            m[g]!.writes.push((s1.w - s0.w) / QUERIES);
             m[g]!.gate.push((procCpuUs(gatePid) - g0) / QUERIES);
             m[g]!.tablet.push((procCpuUs(tabletPid) - t0) / QUERIES);
             m[g]!.qps.push((QUERIES / ms) * 1000);
@@ -205,7 +222,7 @@ async function main(): Promise<void> {
         for (let g = 0; g < gates.length; g++) {
           const x = m[g]!;
           console.log(
-            `concurrency ${conc} ${mode.padEnd(8)} ${gates[g]!.label.padEnd(5)}: gate ${median(x.gate).toFixed(1)} µs CPU/query (runs ${x.gate.map((v) => v.toFixed(1)).join(' ')}), tablet ${median(x.tablet).toFixed(1)}, ${Math.round(median(x.qps))} qps`,
+            `concurrency ${conc} ${mode.padEnd(8)} ${gates[g]!.label.padEnd(5)}: gate ${median(x.gate).toFixed(1)} µs CPU/query (runs ${x.gate.map((v) => v.toFixed(1)).join(' ')}), tablet ${median(x.tablet).toFixed(1)}, ${Math.round(median(x.qps))} qps, gate syscalls/query: ${median(x.reads).toFixed(2)} read ${median(x.writes).toFixed(2)} write`,
           );
         }
       }
