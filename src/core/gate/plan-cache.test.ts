@@ -24,4 +24,15 @@ describe('PlanCache', () => {
   it('rejects a capacity below 1', () => {
     expect(() => new PlanCache(0)).toThrow(RangeError);
   });
+
+  it('keeps a plan that is hit often even when the rest of the capacity churns', () => {
+    const c = new PlanCache<number>(8);
+    c.set('hot', 0);
+    for (let i = 0; i < 100; i++) {
+      c.set(`cold${i}`, i);
+      expect(c.get('hot')?.plan).toBe(0);
+    }
+    expect(c.size).toBe(8);
+    expect(c.evictions).toBe(93);
+  });
 });
