@@ -98,7 +98,8 @@ export class Executor {
       }
       const plan = entry.plan;
       kind = plan.info.kind;
-      const bindVars: BindVars = params === undefined ? norm.bindVars : { ...norm.bindVars, ...params };
+      const bindVars: BindVars =
+        params === undefined ? norm.bindVars : isEmpty(norm.bindVars) ? params : { ...norm.bindVars, ...params };
       r = await this.run(session, ctx, plan, sql, bindVars, params !== undefined, routed);
     } catch (e) {
       throw this.failed(e, entry, kind, routed, t0);
@@ -499,6 +500,11 @@ export class Executor {
       passthrough: () => this.passthrough(session, plan, plan.sql, {}, false, cs, routed),
     });
   }
+}
+
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 function isResult(r: QueryResult | AsyncIterable<ResultEvent>): r is QueryResult {

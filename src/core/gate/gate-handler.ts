@@ -71,7 +71,7 @@ export class GateHandler implements Handler {
     opts: ExecuteOptions,
   ): HandlerResult {
     const bv: Record<string, BindVar> = {};
-    for (let i = 0; i < params.length; i++) bv[`v${i + 1}`] = paramBindVar(params[i]!);
+    for (let i = 0; i < params.length; i++) bv[paramName(i)] = paramBindVar(params[i]!);
     return this.runOne(conn, stmt.sql, opts, bv, stmt.data as NormalizeResult | undefined);
   }
 
@@ -145,6 +145,13 @@ function session(conn: ServerConnection): GateSession {
 function sync(conn: ServerConnection, s: GateSession): void {
   conn.inTransaction = s.inTransaction;
   conn.autocommit = s.autocommit;
+}
+
+/** `v1`, `v2`...: the bind variable names of COM_STMT_EXECUTE parameters (the first ones built once). */
+const PARAM_NAMES: readonly string[] = Array.from({ length: 64 }, (_, i) => `v${i + 1}`);
+
+function paramName(i: number): string {
+  return PARAM_NAMES[i] ?? `v${i + 1}`;
 }
 
 const INTEGER_TYPES: ReadonlySet<number> = new Set([
