@@ -23,26 +23,14 @@ import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2';
 import { freePorts } from '../test/support/mysqld.js';
 import { TabletCluster } from '../test/support/tablet-cluster.js';
+import { arg, drive, median, procCpuUs, profileHook, spreadId } from './bench-support.js';
 
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
-};
 const QUERIES = Number(arg('queries', '5000'));
 const RUNS = Number(arg('runs', '3'));
 const PROF = arg('prof', '');
 const COMPARE = arg('compare', '');
 const ROWS = 10_000;
-const TICKS = 100; // USER_HZ on Linux
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-
-/** utime+stime of a process in µs. */
-function procCpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the ")" that closes comm: state is field 3, utime 14, stime 15.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / TICKS;
-}
 
 /** Read and write system calls of a process so far (syscr/syscw of /proc/<pid>/io). */
 function procSyscalls(pid: number): { r: number; w: number } {
@@ -50,41 +38,7 @@ function procSyscalls(pid: number): { r: number; w: number } {
   return { r: Number(/syscr: (\d+)/.exec(io)![1]), w: Number(/syscw: (\d+)/.exec(io)![1]) };
 }
 
-const idFor = (i: number): number => 1 + ((i * 7919) % ROWS);
-
-/** Runs `n` calls of `one(i, worker)` over `conc` workers; resolves with the wall time in ms. */
-async function drive(n: number, conc: number, one: (i: number, worker: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: conc }, async (_, w) => {
-      for (let i = next++; i < n; i = next++) await one(i, w);
-    }),
-  );
-  return performance.now() - t0;
-}
-
-/** The profiler hook: first SIGUSR2 starts profiling, the second writes the profile. */
-const PROFILE_HOOK = `
-import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
-const session = new Session();
-session.connect();
-let on = false;
-process.on('SIGUSR2', () => {
-  if (!on) {
-    on = true;
-    session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')));
-    return;
-  }
-  on = false;
-  session.post('Profiler.stop', (err, r) => {
-    if (!err) writeFileSync(process.env.VT_BENCH_PROF_DIR + '/gate-' + process.pid + '.cpuprofile', JSON.stringify(r.profile));
-  });
-});
-`;
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const idFor = (i: number): number => spreadId(i, ROWS);
 
 /** `vt gate` over the cluster's topology; resolves once it listens. */
 async function startGate(
@@ -97,7 +51,7 @@ async function startGate(
   if (prof) {
     mkdirSync(PROF, { recursive: true });
     const hook = path.join(os.tmpdir(), `vt-gate-bench-prof-${process.pid}.mjs`);
-    writeFileSync(hook, PROFILE_HOOK);
+    writeFileSync(hook, profileHook('gate'));
     env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${hook}`.trim();
     env.VT_BENCH_PROF_DIR = path.resolve(PROF);
   }

@@ -22,73 +22,27 @@ import { bindVar } from '../src/core/sql/index.js';
 import { DbConn } from '../src/core/tablet/db-conn.js';
 import { QueryService } from '../src/core/tablet/query-service.js';
 import { TabletCluster } from '../test/support/tablet-cluster.js';
+import { arg, drive, median, procCpu, profileHook, spreadId } from './bench-support.js';
 
-const arg = (name: string, def: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
-};
 const QUERIES = Number(arg('queries', '5000'));
 const RUNS = Number(arg('runs', '3'));
 const PROF = arg('prof', '');
 const ROWS = 10_000;
 const SQL = 'select c from sbtest1 where id = :id';
-const TICKS = 100; // USER_HZ on Linux
-
-/** utime and stime of a process in µs. */
-function procCpuUs(pid: number): { user: number; sys: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the ")" that closes comm: state is field 3, utime 14, stime 15.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: (Number(f[11]) * 1e6) / TICKS, sys: (Number(f[12]) * 1e6) / TICKS };
-}
 
 function selfCpuUs(): number {
   const c = process.cpuUsage();
   return c.user + c.system;
 }
 
-const idFor = (i: number): number => 1 + ((i * 7919) % ROWS);
-
-/** Runs `n` calls of `one(i)` over `conc` workers; resolves with the wall time in ms. */
-async function drive(n: number, conc: number, one: (i: number, worker: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: conc }, async (_, w) => {
-      for (let i = next++; i < n; i = next++) await one(i, w);
-    }),
-  );
-  return performance.now() - t0;
-}
-
-/** The profiler hook: first SIGUSR2 starts profiling, the second writes the profile. */
-const PROFILE_HOOK = `
-import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
-const session = new Session();
-session.connect();
-let on = false;
-process.on('SIGUSR2', () => {
-  if (!on) {
-    on = true;
-    session.post('Profiler.enable', () => session.post('Profiler.setSamplingInterval', { interval: 200 }, () => session.post('Profiler.start')));
-    return;
-  }
-  on = false;
-  session.post('Profiler.stop', (err, r) => {
-    if (!err) writeFileSync(process.env.VT_BENCH_PROF_DIR + '/tablet-' + process.pid + '.cpuprofile', JSON.stringify(r.profile));
-  });
-});
-`;
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const idFor = (i: number): number => spreadId(i, ROWS);
 
 async function main(): Promise<void> {
   const savedNodeOptions = process.env.NODE_OPTIONS;
   if (PROF) {
     mkdirSync(PROF, { recursive: true });
     const hook = path.join(os.tmpdir(), `vt-tablet-bench-prof-${process.pid}.mjs`);
-    writeFileSync(hook, PROFILE_HOOK);
+    writeFileSync(hook, profileHook('tablet'));
     process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --import ${hook}`.trim();
     process.env.VT_BENCH_PROF_DIR = path.resolve(PROF);
   }
@@ -180,9 +134,9 @@ async function main(): Promise<void> {
       const mysqlQps: number[] = [];
       const dbConnCpu: number[] = [];
       for (let run = 0; run < RUNS; run++) {
-        const p0 = procCpuUs(pid);
+        const p0 = procCpu(pid);
         let ms = await drive(QUERIES, conc, viaTablet);
-        const p1 = procCpuUs(pid);
+        const p1 = procCpu(pid);
         tabletCpu.push((p1.user + p1.sys - p0.user - p0.sys) / QUERIES);
         tabletSys.push((p1.sys - p0.sys) / QUERIES);
         tabletQps.push((QUERIES / ms) * 1000);
