@@ -51,9 +51,7 @@ export interface Handler {
 
 /** What query() and execute() return: the result events, or a promise of them. */
 export type HandlerResult =
-  | AsyncIterable<ResultEvent>
-  | Iterable<ResultEvent>
-  | Promise<AsyncIterable<ResultEvent> | Iterable<ResultEvent>>;
+  AsyncIterable<ResultEvent> | Iterable<ResultEvent> | Promise<AsyncIterable<ResultEvent> | Iterable<ResultEvent>>;
 
 export interface ExecuteOptions {
   /**
