@@ -1,12 +1,12 @@
 // Measures the RPC layer: codec cost, CPU per unary call and streaming rows/s, binary codec vs JSON.
 // Client and server run in this one process, so CPU figures are client + server together.
-// Run: npx tsx src/core/rpc/bench/rpc-bench.ts [--calls 50000] [--rows 100000]
-import { testEnv } from '../../env/env.js';
-import { BinaryCodec } from '../binary-codec.js';
-import type { Codec } from '../codec.js';
-import { JsonCodec } from '../json-codec.js';
-import { RpcClient } from '../rpc-client.js';
-import { RpcServer } from '../rpc-server.js';
+// Run: npx tsx bench/rpc-bench.ts [--calls 50000] [--rows 100000]
+import { testEnv } from '../src/core/env/env.js';
+import { BinaryCodec } from '../src/core/rpc/binary-codec.js';
+import type { Codec } from '../src/core/rpc/codec.js';
+import { JsonCodec } from '../src/core/rpc/json-codec.js';
+import { RpcClient } from '../src/core/rpc/rpc-client.js';
+import { RpcServer } from '../src/core/rpc/rpc-server.js';
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
