@@ -12,6 +12,7 @@ import {
   FrameType,
   HEADER_SIZE,
   MAX_TIMEOUT_MS,
+  FLAG_CANCEL_DEADLINE,
   type Frame,
 } from './frame.js';
 import { decodeWireError } from './wire-error.js';
@@ -46,8 +47,8 @@ interface UnaryHooks {
   decode(b: Buffer): unknown;
   /** Drops the request id: later frames for it are ignored. */
   forget(id: number): void;
-  /** Tells the server to stop the call. */
-  cancel(id: number): void;
+  /** Tells the server to stop the call; `deadline` when the call's deadline passed. */
+  cancel(id: number, deadline: boolean): void;
   readonly addr: string;
   readonly deadlines: DeadlineSweeper | undefined;
 }
@@ -115,17 +116,17 @@ class UnaryCall implements Pending, Expirable {
 
   /** The abort signal's listener. */
   handleEvent(): void {
-    this.fail(cancelledError(this.opts.signal!, this.method, this.hooks.addr));
+    this.fail(cancelledError(this.opts.signal!, this.method, this.hooks.addr), false);
   }
 
   /** The deadline passed. */
   expire(): void {
-    this.fail(deadlineError(this.method, this.hooks.addr, this.opts.timeoutMs));
+    this.fail(deadlineError(this.method, this.hooks.addr, this.opts.timeoutMs), true);
   }
 
-  private fail(err: VtError): void {
+  private fail(err: VtError, deadline: boolean): void {
     this.done();
-    this.hooks.cancel(this.id);
+    this.hooks.cancel(this.id, deadline);
     this.reject(err);
   }
 
@@ -176,7 +177,7 @@ export class ClientConnection {
     this.unaryHooks = {
       decode: (b) => deps.codec.decode(b),
       forget: (id) => this.calls.delete(id),
-      cancel: (id) => this.conn.send(FrameType.Cancel, id, 0),
+      cancel: (id, deadline) => this.conn.send(FrameType.Cancel, id, deadline ? FLAG_CANCEL_DEADLINE : 0),
       addr: deps.addr,
       deadlines: deps.deadlines,
     };

@@ -35,6 +35,12 @@ export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 
 /** Request flag: the caller expects a stream (so a unary/stream mismatch is an error, not a hang). */
 export const FLAG_STREAM = 1;
+/**
+ * Cancel flag: the caller gave up because the call's deadline passed. The server then reports DEADLINE_EXCEEDED
+ * to its handler whichever side's timer fired first (the request carries the deadline too, but the server's timer
+ * starts when the request arrives, so under load the client's cancel can win the race).
+ */
+export const FLAG_CANCEL_DEADLINE = 1;
 
 export const HEADER_SIZE = 10;
 /** Longest deadline honoured (Node timers overflow beyond it); longer ones are clamped to it (~24.8 days). */

@@ -11,6 +11,7 @@ import {
   FrameType,
   HEADER_SIZE,
   MAX_TIMEOUT_MS,
+  FLAG_CANCEL_DEADLINE,
   type Frame,
 } from './frame.js';
 import type { CallContext, MethodEntry } from './handler.js';
@@ -153,7 +154,12 @@ export class ServerConnection {
       case FrameType.Request:
         return this.onRequest(f.id, f.flags, f.payload);
       case FrameType.Cancel:
-        return this.abortCall(f.id, new VtError('CANCELED', 'rpc: call cancelled by the client'));
+        return this.abortCall(
+          f.id,
+          f.flags & FLAG_CANCEL_DEADLINE
+            ? new VtError('DEADLINE_EXCEEDED', "rpc: the caller's deadline passed")
+            : new VtError('CANCELED', 'rpc: call cancelled by the client'),
+        );
       case FrameType.Credit: {
         const call = this.calls.get(f.id);
         if (call === undefined || f.payload.length !== 4) return;
