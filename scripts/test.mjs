@@ -14,14 +14,16 @@ let skipped = 0;
 if (existsSync(out)) {
   const j = JSON.parse(readFileSync(out, 'utf8'));
   passed = j.numPassedTests ?? 0;
-  failed = (j.numFailedTests ?? 0) + (j.numFailedTestSuites ?? 0) - countSuitesWithFailedTests(j);
+  // Failed tests, plus files that failed without a failed test (an import error, a failing hook).
+  failed = (j.numFailedTests ?? 0) + countFilesFailedOutsideTests(j);
   skipped = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
 } else {
   failed = 1;
 }
-function countSuitesWithFailedTests(j) {
-  // A suite that failed because one of its tests failed is already counted through that test.
-  return (j.testResults ?? []).filter((s) => s.status === 'failed' && (s.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+function countFilesFailedOutsideTests(j) {
+  return (j.testResults ?? []).filter(
+    (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+  ).length;
 }
 const code = r.status ?? 1;
 if (code !== 0 && failed === 0) failed = 1;
