@@ -70,3 +70,26 @@ process.on('SIGUSR2', () => {
 });
 `;
 }
+
+/** Something that runs one mysql2 callback-style query (a Connection). */
+interface CallbackQuery {
+  query(sql: string, values: unknown, cb: (err: Error | null) => void): unknown;
+}
+
+/** Creates sysbench's sbtest1 table over `conn` and loads `rows` rows (id 1..rows), 1000 per INSERT. */
+export async function loadSbtest(conn: CallbackQuery, rows: number): Promise<void> {
+  const q = (sql: string, values?: unknown[]): Promise<void> =>
+    new Promise((resolve, reject) => conn.query(sql, values, (e) => (e ? reject(e) : resolve())));
+  await q(
+    "create table sbtest1 (id int not null auto_increment, k int not null default 0, c char(120) not null default '', pad char(60) not null default '', primary key (id), key k_1 (k))",
+  );
+  for (let i = 0; i < rows; i += 1000) {
+    const batch = Array.from({ length: Math.min(1000, rows - i) }, (_, j) => [
+      i + j + 1,
+      (i + j) % 997,
+      `${i + j}-`.padEnd(119, 'c'),
+      'pad'.padEnd(59, 'p'),
+    ]);
+    await q('insert into sbtest1 (id, k, c, pad) values ?', [batch]);
+  }
+}

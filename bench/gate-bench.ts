@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2';
 import { freePorts } from '../test/support/mysqld.js';
 import { TabletCluster } from '../test/support/tablet-cluster.js';
-import { arg, drive, median, procCpuUs, profileHook, spreadId } from './bench-support.js';
+import { arg, drive, median, procCpuUs, profileHook, spreadId, loadSbtest } from './bench-support.js';
 
 const QUERIES = Number(arg('queries', '5000'));
 const RUNS = Number(arg('runs', '3'));
@@ -92,20 +92,7 @@ async function main(): Promise<void> {
     const tabletPid = t.proc!.pid!;
     const dba = mysql.createConnection({ socketPath: t.mysqld.paths.socket, user: 'vt_dba', database: 'vt_bench' });
     conns.push(dba);
-    const q = (sql: string, values?: unknown[]): Promise<unknown> =>
-      new Promise((resolve, reject) => dba.query(sql, values, (e, r) => (e ? reject(e) : resolve(r))));
-    await q(
-      "create table sbtest1 (id int not null auto_increment, k int not null default 0, c char(120) not null default '', pad char(60) not null default '', primary key (id), key k_1 (k))",
-    );
-    for (let i = 0; i < ROWS; i += 1000) {
-      const rows = Array.from({ length: 1000 }, (_, j) => [
-        i + j + 1,
-        (i + j) % 997,
-        `${i + j}-`.padEnd(119, 'c'),
-        'pad'.padEnd(59, 'p'),
-      ]);
-      await q('insert into sbtest1 (id, k, c, pad) values ?', [rows]);
-    }
+    await loadSbtest(dba, ROWS);
 
     gates.push({ label: 'gate', ...(await startGate(cluster, repoRoot, PROF !== '')) });
     if (COMPARE) gates.push({ label: 'other', ...(await startGate(cluster, path.resolve(COMPARE), false)) });

@@ -22,7 +22,7 @@ import { bindVar } from '../src/core/sql/index.js';
 import { DbConn } from '../src/core/tablet/db-conn.js';
 import { QueryService } from '../src/core/tablet/query-service.js';
 import { TabletCluster } from '../test/support/tablet-cluster.js';
-import { arg, drive, median, procCpu, profileHook, spreadId } from './bench-support.js';
+import { arg, drive, median, procCpu, profileHook, spreadId, loadSbtest } from './bench-support.js';
 
 const QUERIES = Number(arg('queries', '5000'));
 const RUNS = Number(arg('runs', '3'));
@@ -69,20 +69,7 @@ async function main(): Promise<void> {
       });
     const dba = connect();
     mysqlConns.push(dba);
-    const q = (sql: string, values?: unknown[]): Promise<unknown> =>
-      new Promise((resolve, reject) => dba.query(sql, values, (e, r) => (e ? reject(e) : resolve(r))));
-    await q(
-      "create table sbtest1 (id int not null auto_increment, k int not null default 0, c char(120) not null default '', pad char(60) not null default '', primary key (id), key k_1 (k))",
-    );
-    for (let i = 0; i < ROWS; i += 1000) {
-      const rows = Array.from({ length: 1000 }, (_, j) => [
-        i + j + 1,
-        (i + j) % 997,
-        `${i + j}-`.padEnd(119, 'c'),
-        'pad'.padEnd(59, 'p'),
-      ]);
-      await q('insert into sbtest1 (id, k, c, pad) values ?', [rows]);
-    }
+    await loadSbtest(dba, ROWS);
 
     const client = new RpcClient(cluster.env, { host: '127.0.0.1', port: t.rpcPort });
     const qs = QueryService.client(client);
