@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { LatencyHistogram } from '../stats/latency-histogram.js';
 
 /** Upper bounds (seconds) of the query latency histogram. */
 const LATENCY_BUCKETS = [
@@ -21,7 +22,7 @@ export class GateStats {
   connectionsOpen = 0;
   connectionsTotal = 0;
   readonly startedAt = Date.now();
-  private readonly latency: Histogram;
+  private readonly latency: LatencyHistogram;
   /** Queries per second over the last 60 s: ring of per-second counts. */
   private readonly ring = new Array<number>(60).fill(0);
   private ringSecond = Math.floor(Date.now() / 1000);
@@ -31,11 +32,11 @@ export class GateStats {
     const queries = this.queries;
     const errors = this.errors;
     const openConnections = (): number => this.connectionsOpen;
-    this.latency = new Histogram({
+    this.latency = new LatencyHistogram({
       name: 'vtgate_query_duration_seconds',
       help: 'Time the gate took to execute each statement',
       buckets: LATENCY_BUCKETS,
-      registers: [this.registry],
+      registry: this.registry,
     });
     new Counter({
       name: 'vtgate_queries_total',
