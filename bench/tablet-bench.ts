@@ -5,7 +5,8 @@
 // concurrency 1 and 8. The tablet's CPU comes from /proc/<pid>/stat (utime+stime), so the client's CPU is not in
 // it. For comparison, the same selects with bare mysql2 (callback API, rowsAsArray, one connection per worker,
 // same unix socket) report this process's CPU, and so does the tablet's own client layer (DbConn.exec, as its pools
-// run statements). Each figure is the median of --runs runs. The machine is shared:
+// run statements), and TabletQueryService.Execute of a QueryEngine in this process (the tablet's layers above DbConn
+// without RPC: its figure minus DbConn's is their cost). Each figure is the median of --runs runs. The machine is shared:
 // quote CPU per query, not wall time (QPS is printed for orientation only).
 //
 // Run: npx tsx bench/tablet-bench.ts [--queries 5000] [--runs 3] [--prof DIR]
@@ -20,7 +21,12 @@ import mysql from 'mysql2';
 import { RpcClient } from '../src/core/rpc/index.js';
 import { bindVar } from '../src/core/sql/index.js';
 import { DbConn } from '../src/core/tablet/db-conn.js';
+import { QueryEngine } from '../src/core/tablet/query-engine.js';
 import { QueryService } from '../src/core/tablet/query-service.js';
+import { StateManager } from '../src/core/tablet/state-manager.js';
+import { defaultTabletConfig } from '../src/core/tablet/tablet-config.js';
+import { TabletQueryService } from '../src/core/tablet/tablet-query-service.js';
+import type { CallContext } from '../src/core/rpc/index.js';
 import { TabletCluster } from '../test/support/tablet-cluster.js';
 import { arg, drive, median, procCpu, profileHook, spreadId, loadSbtest } from './bench-support.js';
 
@@ -36,6 +42,18 @@ function selfCpuUs(): number {
 }
 
 const idFor = (i: number): number => spreadId(i, ROWS);
+
+/** A call context as the RPC server makes one: the AbortSignal is created only if a handler reads it. */
+class BenchCtx implements CallContext {
+  readonly peer = '127.0.0.1:1';
+  readonly method = 'queryservice.Execute';
+  private controller: AbortController | undefined;
+
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+}
 
 async function main(): Promise<void> {
   const savedNodeOptions = process.env.NODE_OPTIONS;
@@ -104,10 +122,31 @@ async function main(): Promise<void> {
       if (r.rows.length !== 1) throw new Error('expected one row');
     };
 
+    // The tablet's query path without the RPC layer: TabletQueryService.Execute of a QueryEngine in this process,
+    // on the same mysqld. Its CPU minus DbConn's is what the tablet's own layers (admission, plan, rules, pool,
+    // consolidator, stats) cost per query, without the noise of a second process.
+    const state = new StateManager({ alias: 'bench-inproc', keyspace: 'bench', shard: '0', type: 'primary' });
+    const engine = new QueryEngine({
+      env: cluster.env,
+      config: defaultTabletConfig,
+      app: { socketPath: t.mysqld.paths.socket, user: 'vt_app', database: 'vt_bench' },
+      dba: { socketPath: t.mysqld.paths.socket, user: 'vt_dba' },
+      createDatabase: false,
+    });
+    await engine.open();
+    state.setEngineOpen(true);
+    state.setMysql(true);
+    const inproc = new TabletQueryService(state, engine, 60_000);
+    const viaInproc = async (i: number): Promise<void> => {
+      const r = await inproc.Execute({ target, sql: SQL, bindVars: { id: bindVar.int(idFor(i)) } }, new BenchCtx());
+      if (r.rows.length !== 1) throw new Error('expected one row');
+    };
+
     // Warm up every path (JIT, pools, plan cache).
     await drive(QUERIES, 8, viaTablet);
     await drive(QUERIES, 8, viaMysql2);
     await drive(QUERIES, 8, viaDbConn);
+    await drive(QUERIES, 8, viaInproc);
     if (PROF) process.kill(pid, 'SIGUSR2');
 
     console.log(
@@ -120,6 +159,7 @@ async function main(): Promise<void> {
       const mysqlCpu: number[] = [];
       const mysqlQps: number[] = [];
       const dbConnCpu: number[] = [];
+      const inprocCpu: number[] = [];
       for (let run = 0; run < RUNS; run++) {
         const p0 = procCpu(pid);
         let ms = await drive(QUERIES, conc, viaTablet);
@@ -134,9 +174,12 @@ async function main(): Promise<void> {
         const d0 = selfCpuUs();
         await drive(QUERIES, conc, viaDbConn);
         dbConnCpu.push((selfCpuUs() - d0) / QUERIES);
+        const e0 = selfCpuUs();
+        await drive(QUERIES, conc, viaInproc);
+        inprocCpu.push((selfCpuUs() - e0) / QUERIES);
       }
       console.log(
-        `concurrency ${conc}: tablet ${median(tabletCpu).toFixed(1)} µs CPU/query, ${median(tabletSys).toFixed(1)} of it system (runs ${tabletCpu.map((x) => x.toFixed(1)).join(' ')}), ${Math.round(median(tabletQps))} qps | bare mysql2 ${median(mysqlCpu).toFixed(1)} µs CPU/query, ${Math.round(median(mysqlQps))} qps | DbConn ${median(dbConnCpu).toFixed(1)} µs CPU/query`,
+        `concurrency ${conc}: tablet ${median(tabletCpu).toFixed(1)} µs CPU/query, ${median(tabletSys).toFixed(1)} of it system (runs ${tabletCpu.map((x) => x.toFixed(1)).join(' ')}), ${Math.round(median(tabletQps))} qps | bare mysql2 ${median(mysqlCpu).toFixed(1)} µs CPU/query, ${Math.round(median(mysqlQps))} qps | DbConn ${median(dbConnCpu).toFixed(1)} µs CPU/query | in-process QueryService.Execute ${median(inprocCpu).toFixed(1)} µs CPU/query (runs ${inprocCpu.map((x) => x.toFixed(1)).join(' ')})`,
       );
     }
     if (PROF) {
@@ -148,6 +191,7 @@ async function main(): Promise<void> {
     }
     client.close();
     for (const c of dbConns) c.close();
+    await engine.close();
   } finally {
     for (const c of mysqlConns) c.destroy();
     await cluster.stop();
