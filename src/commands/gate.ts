@@ -18,13 +18,19 @@ function parseDurationMs(text: string, flag: string): number {
   return Math.round(m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n);
 }
 
+function positiveMs(text: string, flag: string): number {
+  const ms = parseDurationMs(text, flag);
+  if (ms < 100) throw Err.invalidArgument(`--${flag}: must be at least 100ms`);
+  return ms;
+}
+
 export default class GateCommand extends Command {
   static override description = [
     "MySQL-protocol proxy in front of the tablets (Vitess's vtgate).",
     '',
     'Routes every statement of an UNSHARDED keyspace to its only shard, and the statements of shard-targeted sessions (USE ks:-80, USE ks:-80@replica, connect database "ks:-80@rdonly") to that shard; @replica/@rdonly read from healthy replicas (least lag, round robin). Answers @@version, DATABASE(), LAST_INSERT_ID(), CONNECTION_ID(), SHOW DATABASES/KEYSPACES, SHOW VITESS_SHARDS/VITESS_TABLETS/VITESS_TARGET and SHOW VSCHEMA TABLES itself. Session settings (SET sql_mode, time_zone, ...) run on reserved tablet connections.',
     '',
-    'PARTIAL: no sharded routing yet (a statement on a sharded keyspace without a shard target fails with 1235 "not supported yet"); a transaction touches one shard; SET TRANSACTION is accepted but not applied; no query buffering during reparents; LOCK TABLES, LOAD DATA and VEXPLAIN are refused; OK packets carry no info text ("Rows matched: ..."); topology changes are seen by polling every 2 s.',
+    'PARTIAL: no sharded routing yet (a statement on a sharded keyspace without a shard target fails with 1235 "not supported yet"); a transaction touches one shard; SET TRANSACTION is accepted but not applied; no query buffering during reparents; LOCK TABLES, LOAD DATA and VEXPLAIN are refused; OK packets carry no info text ("Rows matched: ..."); new tablets and keyspaces are seen by polling the topology (--tablet-refresh-interval, default 2s), as the Vitess topology watcher does, not through watches.',
   ].join('\n');
 
   static override examples = [
@@ -69,6 +75,11 @@ export default class GateCommand extends Command {
       description: 'Gate-side timeout of each query (ms, or 30s/2m; 0: none).',
     }),
     'max-memory-rows': Flags.integer({ default: 300000, description: 'Largest result the gate holds in memory.' }),
+    'tablet-refresh-interval': Flags.string({
+      default: '2s',
+      description:
+        "How often tablet records and keyspaces are re-read from the topology (Vitess's tablet_refresh_interval; ms, or 30s/2m). A dead tablet leaves routing through its health stream within 2 s regardless.",
+    }),
   };
 
   async run(): Promise<void> {
@@ -113,6 +124,7 @@ export default class GateCommand extends Command {
         requireSecureTransport: flags['mysql-server-require-secure-transport'],
         queryTimeoutMs: parseDurationMs(flags['query-timeout'], 'query-timeout'),
         maxMemoryRows: flags['max-memory-rows'],
+        refreshMs: positiveMs(flags['tablet-refresh-interval'], 'tablet-refresh-interval'),
         tabletTypesToWait: flags['tablet-types-to-wait']
           .split(',')
           .map((t) => t.trim())

@@ -13,6 +13,7 @@ import { tabletConfig } from '../../src/core/tablet/tablet-config.js';
 import { TabletServer } from '../../src/core/tablet/tablet-server.js';
 import { startMysqlds, freePorts, type StartedMysqlds } from '../support/mysqld.js';
 import { TabletCluster } from '../support/tablet-cluster.js';
+import { runVt } from '../support/run-vt.js';
 
 /**
  * `vt gate` end to end. Keyspace `commerce` (unsharded): tablet 0 (uid 100, in-process) is the primary, tablet 1
@@ -643,4 +644,19 @@ describe('vt gate command', () => {
     expect(await exited).toBe(0);
     expect(out).toContain('vt gate: stopped');
   }, 90_000);
+
+  it('refuses bad duration flags with a one-line error and a non-zero exit, before listening', async () => {
+    for (const [flag, value, msg] of [
+      ['--tablet-refresh-interval', '5', '--tablet-refresh-interval: must be at least 100ms'],
+      ['--tablet-refresh-interval', 'often', '--tablet-refresh-interval: invalid duration "often"'],
+      ['--query-timeout', '1h', '--query-timeout: invalid duration "1h"'],
+    ] as const) {
+      const r = await runVt(['gate', '--mysql-server-port', '0', '--port', '0', flag, value], {
+        VTDATAROOT: cluster.dataRoot,
+      });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(msg);
+      expect(r.stdout).not.toContain('vt gate: MySQL on');
+    }
+  }, 60_000);
 });
