@@ -59,19 +59,22 @@ export function queryResult(parts: Partial<QueryResult> = {}): QueryResult {
   };
 }
 
-/** The events of one materialized result: `fields rows ok` when it has fields, else just `ok`. */
-export function* resultEvents(r: QueryResult): Generator<ResultEvent> {
-  if (r.fields.length > 0) {
-    yield { kind: 'fields', fields: r.fields };
-    if (r.rows.length > 0) yield { kind: 'rows', rows: r.rows };
-  }
-  yield {
+/**
+ * The events of one materialized result: `fields rows ok` when it has fields, else just `ok`. An array, not a
+ * generator: the gate hands this to the protocol writer for every routed query, and a generator costs a resume
+ * per event.
+ */
+export function resultEvents(r: QueryResult): readonly ResultEvent[] {
+  const ok: OkEvent = {
     kind: 'ok',
     affectedRows: r.affectedRows,
     insertId: r.insertId,
     warnings: r.warnings,
     ...(r.info === undefined ? {} : { info: r.info }),
   };
+  if (r.fields.length === 0) return [ok];
+  const fields: FieldsEvent = { kind: 'fields', fields: r.fields };
+  return r.rows.length > 0 ? [fields, { kind: 'rows', rows: r.rows }, ok] : [fields, ok];
 }
 
 /**
