@@ -1,15 +1,6 @@
-import mysql from 'mysql2';
-import { Err, VtError } from '../errors/index.js';
-import {
-  queryResult,
-  type Field,
-  type QueryResult,
-  type ResultEvent,
-  type Row,
-  type SqlValue,
-} from '../sqltypes/index.js';
-import { isConnectionError, mysqlError } from './mysql-error.js';
-import { castToText, toField, type Mysql2Column } from './cast-to-text.js';
+import { ClientConn, type ResultEnd, type ResultSink } from '../dbclient/index.js';
+import { Err, type VtError } from '../errors/index.js';
+import type { Field, OkEvent, QueryResult, ResultEvent, Row, SqlValue } from '../sqltypes/index.js';
 import type { DeadlineSweeper, Expirable } from '../rpc/index.js';
 
 /** Where and as whom to connect to mysqld. */
@@ -47,233 +38,102 @@ export interface StreamOptions extends ExecOptions {
 /** After KILL QUERY, how long the statement may take to return before the connection is closed instead. */
 const KILL_GRACE_MS = 2000;
 
-interface OkHeader {
-  affectedRows?: number;
-  insertId?: number | string;
-  warningStatus?: number;
-  info?: string;
-}
+/** Queued `rows` batches at which a stream stops reading mysqld, and below which it reads again. */
+const PAUSE_AT = 4;
+const RESUME_BELOW = 2;
 
 /**
- * One mysqld connection (mysql2 callback API, text protocol, rows as arrays, values kept as MySQL's text). It runs one statement at a time,
- * knows its mysqld thread id (for KILL) and notices when the server closes it (`isClosed`), so pools can
- * replace it. Every failure is a VtError: server errors keep errno/SQLSTATE, lost connections are UNAVAILABLE,
- * a killed (timed out / aborted) statement is 1317/70100.
+ * One mysqld connection (vt's own client, text protocol, values kept as MySQL's text: see dbclient). It runs one
+ * statement at a time, knows its mysqld thread id (for KILL) and notices when the server closes it (`isClosed`),
+ * so pools can replace it. Every failure is a VtError: server errors keep errno/SQLSTATE, lost connections are
+ * UNAVAILABLE, a killed (timed out / aborted) statement is 1317/70100.
  */
 export class DbConn {
-  private closed = false;
-  /** The running statement's guard; set while busy. */
-  private guard: StatementGuard | undefined;
-  /** The running exec, failed when the connection is lost or closed under it. */
-  private execCall: ExecCall | undefined;
-  /** Fails the running stream when the connection is lost or closed under it. */
-  private abortActive: ((err: VtError) => void) | undefined;
   /** When the connection was last handed out or used; pools use it for idle timeouts. */
   lastUsed = Date.now();
 
-  private constructor(
-    private readonly conn: mysql.Connection,
-    readonly threadId: number,
-  ) {
-    // mysql2 reports a lost connection to the connection, not to a streaming query (which would then never end):
-    // fail whatever statement is active.
-    conn.on('error', (err: unknown) => this.lost(mysqlError(err)));
-    conn.on('end', () => this.lost(Err.unavailable('mysqld closed the connection')));
+  private constructor(private readonly client: ClientConn) {}
+
+  /** Opens a connection (utf8mb4); UNAVAILABLE when mysqld cannot be reached, the server's error if it refuses. */
+  static async connect(params: ConnParams): Promise<DbConn> {
+    return new DbConn(await ClientConn.connect(params));
   }
 
-  /** Opens a connection (utf8mb4, big numbers as text); UNAVAILABLE when mysqld cannot be reached. */
-  static connect(params: ConnParams): Promise<DbConn> {
-    return new Promise((resolve, reject) => {
-      const conn = mysql.createConnection({
-        ...(params.socketPath
-          ? { socketPath: params.socketPath }
-          : { host: params.host ?? '127.0.0.1', port: params.port ?? 3306 }),
-        user: params.user,
-        password: params.password ?? '',
-        ...(params.database ? { database: params.database } : {}),
-        charset: 'utf8mb4',
-        supportBigNumbers: true,
-        bigNumberStrings: true,
-        dateStrings: true,
-        multipleStatements: false,
-        connectTimeout: params.connectTimeoutMs ?? 5000,
-        // Per connection, not per query: mysql2 merges per-query options into a copy of its config on every query
-        // (object spreads that cost ~2 µs), while the plain `query(sql, cb)` form takes these from the config.
-        rowsAsArray: true,
-        typeCast: castToText,
-      });
-      let settled = false;
-      conn.once('error', (err) => {
-        if (settled) return;
-        settled = true;
-        conn.destroy();
-        reject(mysqlError(err));
-      });
-      conn.connect((err) => {
-        if (settled) return;
-        settled = true;
-        if (err) {
-          conn.destroy();
-          reject(mysqlError(err));
-          return;
-        }
-        resolve(new DbConn(conn, conn.threadId ?? 0));
-      });
-    });
+  /** mysqld's id for this connection (what KILL takes). */
+  get threadId(): number {
+    return this.client.threadId;
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.client.isClosed;
   }
 
-  /** Runs one statement and returns its whole result. */
+  /** Bytes received from mysqld so far; shows that a stream whose consumer is behind stops reading. */
+  get bytesReceived(): number {
+    return this.client.bytesReceived;
+  }
+
+  /**
+   * Runs one statement and returns its whole result. A statement with several results (CALL) returns its one
+   * result set, or its last OK when it has none; more than one result set fails with 1235 (as Vitess's tablet
+   * refuses multi-result procedures) after all of them were read.
+   */
   exec(sql: string, opts: ExecOptions = {}): Promise<QueryResult> {
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
-    // Per-statement state lives in one object with prototype methods: no closures per query beyond mysql2's
-    // callback (this is the tablet's hottest path).
+    // Per-statement state lives in one object with prototype methods: no closures per row or per result
+    // (this is the tablet's hottest path).
     return new Promise<QueryResult>((resolve, reject) => {
-      const call = new ExecCall(this.begin(opts), resolve, reject);
-      this.execCall = call;
-      this.conn.query(sql, (err: unknown, res: unknown, cols: unknown) => this.settleExec(call, err, res, cols));
+      this.client.query(sql, new ExecCall(this, this.begin(opts), resolve, reject));
     });
-  }
-
-  /** Ends an exec exactly once: with mysql2's outcome, or with the error that aborted it (connection lost). */
-  private settleExec(call: ExecCall, err: unknown, res?: unknown, cols?: unknown): void {
-    if (call.settled) return;
-    call.settled = true;
-    if (this.execCall === call) this.execCall = undefined;
-    if (err && isConnectionError(err)) this.closed = true;
-    const killed = this.end(call.guard);
-    // Wait for KILL QUERY to be done so it cannot hit the connection's next statement.
-    if (killed) void call.guard.killDone().then(() => call.reject(killed));
-    else if (err) call.reject(err instanceof VtError ? err : mysqlError(err));
-    else call.resolve(toResult(res, cols));
   }
 
   /**
    * Streams one statement: a `fields` event, `rows` batches of about `batchBytes`, then `ok`; or just `ok` for a
-   * row-less statement. mysql2 is paused while the consumer is behind, so memory stays bounded. Breaking out of
-   * the loop kills the statement and drains it before the connection is reused.
+   * row-less statement (repeated per result of a CALL). The socket is not read while the consumer is behind, so
+   * memory stays bounded. Breaking out of the loop kills the statement and drains it before the connection is
+   * reused.
    */
   async *stream(sql: string, opts: StreamOptions): AsyncGenerator<ResultEvent> {
     const refused = this.refusal();
     if (refused) throw refused;
-    const guard = this.begin(opts);
-    const queue: ResultEvent[] = [];
-    let failure: VtError | undefined;
-    let done = false;
-    let wake: (() => void) | undefined;
-    let fields: readonly Field[] | undefined;
-    let batch: Row[] = [];
-    let batchBytes = 0;
-    let paused = false;
-    /** The consumer stopped early: rows are dropped while the killed statement drains. */
-    let abandoned = false;
-    const notify = (): void => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
-    const flush = (): void => {
-      if (batch.length > 0) queue.push({ kind: 'rows', rows: batch });
-      batch = [];
-      batchBytes = 0;
-    };
-    const q = this.conn.query(sql);
-    q.on('fields', (cols: Mysql2Column[]) => {
-      fields = cols.map(toField);
-      queue.push({ kind: 'fields', fields });
-      notify();
-    });
-    q.on('result', (r: SqlValue[] | OkHeader) => {
-      if (Array.isArray(r)) {
-        if (!fields || abandoned) return;
-        batch.push(r);
-        for (const v of r) batchBytes += v === null ? 1 : v.length;
-        if (batchBytes >= opts.batchBytes) {
-          flush();
-          if (queue.length >= 4 && !paused) {
-            paused = true;
-            this.conn.pause();
-          }
-          notify();
-        }
-      } else {
-        queue.push(okEvent(r));
-      }
-    });
-    q.on('error', (err: unknown) => {
-      if (isConnectionError(err)) this.closed = true;
-      failure = mysqlError(err);
-    });
-    const end = (): void => {
-      if (done) return;
-      this.abortActive = undefined;
-      const killed = this.end(guard);
-      if (killed) failure = killed;
-      flush();
-      if (fields && !queue.some((e) => e.kind === 'ok') && !failure) queue.push({ kind: 'ok' });
-      done = true;
-      notify();
-    };
-    q.on('end', end);
-    this.abortActive = (err) => {
-      failure ??= err;
-      end();
-    };
+    const call = new StreamCall(this.client, this.begin(opts), opts.batchBytes, this);
+    this.client.query(sql, call);
     let completed = false;
     try {
       for (;;) {
-        const ev = queue.shift();
+        const ev = call.take();
         if (ev) {
-          if (paused && queue.length < 2) {
-            paused = false;
-            this.conn.resume();
-          }
           yield ev;
           continue;
         }
-        if (done) {
-          await guard.killDone();
-          if (failure) throw failure;
+        if (call.finished) {
+          await call.guard.killDone();
+          if (call.failure) throw call.failure;
           completed = true;
           return;
         }
-        await new Promise<void>((r) => (wake = r));
+        await call.wait();
       }
     } finally {
-      if (!completed && !done) {
-        // The consumer stopped early: kill the statement and wait for mysql2 to finish reading it.
-        abandoned = true;
-        queue.length = 0;
-        guard.kill('stream canceled');
-        if (paused) this.conn.resume();
-        while (!done) await new Promise<void>((r) => (wake = r));
-        await guard.killDone();
+      if (!completed && !call.finished) {
+        // The consumer stopped early: kill the statement and wait until its results are drained.
+        call.abandon();
+        while (!call.finished) await call.wait();
+        await call.guard.killDone();
       }
     }
   }
 
-  /** Closes the connection without waiting for mysqld. */
+  /** Closes the connection without waiting for mysqld; a running statement fails UNAVAILABLE. */
   close(): void {
-    this.closed = true;
-    this.conn.destroy();
-    this.abortActive?.(Err.unavailable('mysqld connection closed'));
-    if (this.execCall) this.settleExec(this.execCall, Err.unavailable('mysqld connection closed'));
-  }
-
-  private lost(err: VtError): void {
-    this.closed = true;
-    this.abortActive?.(err);
-    if (this.execCall) this.settleExec(this.execCall, err);
+    this.client.close();
   }
 
   /** Why a statement cannot start now (closed, or one is already running), else undefined. */
   private refusal(): VtError | undefined {
-    if (this.closed) return Err.unavailable('mysqld connection is closed');
-    if (this.guard) return Err.internal('mysqld connection is already running a statement');
+    if (this.client.isClosed) return Err.unavailable('mysqld connection is closed');
+    if (this.client.isBusy) return Err.internal('mysqld connection is already running a statement');
     return undefined;
   }
 
@@ -281,17 +141,191 @@ export class DbConn {
   private begin(opts: ExecOptions): StatementGuard {
     this.lastUsed = Date.now();
     const guard = new StatementGuard(this, opts, this.lastUsed);
-    this.guard = guard;
     guard.arm();
     return guard;
   }
+}
 
-  /** Ends the running statement: disarms it; returns the interruption error if it was killed. */
-  private end(guard: StatementGuard): VtError | undefined {
-    if (this.guard === guard) this.guard = undefined;
-    this.lastUsed = Date.now();
-    return guard.finish(this.lastUsed);
+const EMPTY_FIELDS: readonly Field[] = [];
+const EMPTY_ROWS: readonly Row[] = [];
+
+/** exec()'s ResultSink: collects the result, settles the promise once the statement (and any KILL) is done. */
+class ExecCall implements ResultSink {
+  private resultFields: readonly Field[] = EMPTY_FIELDS;
+  private rows: Row[] = [];
+  private resultSets = 0;
+  private inResultSet = false;
+  private setWarnings = 0;
+  private last: ResultEnd | undefined = undefined;
+
+  constructor(
+    private readonly conn: DbConn,
+    private readonly guard: StatementGuard,
+    private readonly resolve: (r: QueryResult) => void,
+    private readonly reject: (e: VtError) => void,
+  ) {}
+
+  fields(fields: readonly Field[]): void {
+    if (++this.resultSets === 1) this.resultFields = fields;
+    this.inResultSet = true;
   }
+
+  row(values: SqlValue[]): void {
+    if (this.resultSets === 1) this.rows.push(values);
+  }
+
+  end(result: ResultEnd): void {
+    if (this.inResultSet && this.resultSets === 1) this.setWarnings = result.warnings;
+    this.inResultSet = false;
+    this.last = result;
+  }
+
+  done(err: VtError | undefined): void {
+    const now = Date.now();
+    this.conn.lastUsed = now;
+    const killed = this.guard.finish(now);
+    // Wait for KILL QUERY to be done so it cannot hit the connection's next statement.
+    if (killed) void this.guard.killDone().then(() => this.reject(killed));
+    else if (err) this.reject(err);
+    else if (this.resultSets > 1) this.reject(Err.notSupported('more than one result set from one statement'));
+    else this.resolve(this.result());
+  }
+
+  private result(): QueryResult {
+    if (this.resultSets === 1) {
+      return { fields: this.resultFields, rows: this.rows, affectedRows: 0, insertId: 0, warnings: this.setWarnings };
+    }
+    const r = this.last!;
+    return {
+      fields: EMPTY_FIELDS,
+      rows: EMPTY_ROWS,
+      affectedRows: r.affectedRows,
+      insertId: r.insertId,
+      warnings: r.warnings,
+      ...(r.info ? { info: r.info } : {}),
+    };
+  }
+}
+
+const BARE_OK: OkEvent = { kind: 'ok' };
+
+/**
+ * stream()'s ResultSink and event queue. Rows are batched by value size; at PAUSE_AT queued batches the socket
+ * is paused until the consumer has taken all but RESUME_BELOW of them.
+ */
+class StreamCall implements ResultSink {
+  finished = false;
+  failure: VtError | undefined = undefined;
+  private readonly queue: ResultEvent[] = [];
+  private batch: Row[] = [];
+  private batchBytes = 0;
+  private paused = false;
+  private inResultSet = false;
+  /** The consumer stopped early: everything is dropped while the killed statement drains. */
+  private abandoned = false;
+  private wake: (() => void) | undefined = undefined;
+
+  constructor(
+    private readonly client: ClientConn,
+    readonly guard: StatementGuard,
+    private readonly maxBatchBytes: number,
+    private readonly conn: DbConn,
+  ) {}
+
+  fields(fields: readonly Field[]): void {
+    this.inResultSet = true;
+    if (this.abandoned) return;
+    this.queue.push({ kind: 'fields', fields });
+    this.notify();
+  }
+
+  row(values: SqlValue[]): void {
+    if (this.abandoned) return;
+    this.batch.push(values);
+    let bytes = this.batchBytes;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      bytes += v === null ? 1 : v!.length;
+    }
+    this.batchBytes = bytes;
+    if (bytes >= this.maxBatchBytes) {
+      this.flush();
+      if (this.queue.length >= PAUSE_AT && !this.paused) {
+        this.paused = true;
+        this.client.pause();
+      }
+      this.notify();
+    }
+  }
+
+  end(r: ResultEnd): void {
+    const resultSet = this.inResultSet;
+    this.inResultSet = false;
+    if (this.abandoned) return;
+    this.flush();
+    this.queue.push(okEvent(r, resultSet));
+    this.notify();
+  }
+
+  done(err: VtError | undefined): void {
+    const now = Date.now();
+    this.conn.lastUsed = now;
+    const killed = this.guard.finish(now);
+    this.failure = killed ?? err;
+    this.flush();
+    this.finished = true;
+    if (this.paused) this.resume();
+    this.notify();
+  }
+
+  /** The next queued event, reading the socket again once the queue is short. */
+  take(): ResultEvent | undefined {
+    const ev = this.queue.shift();
+    if (ev !== undefined && this.paused && this.queue.length < RESUME_BELOW) this.resume();
+    return ev;
+  }
+
+  wait(): Promise<void> {
+    return new Promise<void>((r) => (this.wake = r));
+  }
+
+  abandon(): void {
+    this.abandoned = true;
+    this.queue.length = 0;
+    this.batch = [];
+    this.guard.kill('stream canceled');
+    if (this.paused) this.resume();
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.client.resume();
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    this.queue.push({ kind: 'rows', rows: this.batch });
+    this.batch = [];
+    this.batchBytes = 0;
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+}
+
+/** The `ok` event ending one result: a result set's carries only its warnings, a row-less statement's its counters. */
+function okEvent(r: ResultEnd, resultSet: boolean): OkEvent {
+  if (resultSet) return r.warnings === 0 ? BARE_OK : { kind: 'ok', warnings: r.warnings };
+  return {
+    kind: 'ok',
+    affectedRows: r.affectedRows,
+    insertId: r.insertId,
+    warnings: r.warnings,
+    ...(r.info ? { info: r.info } : {}),
+  };
 }
 
 const RESOLVED = Promise.resolve();
@@ -348,8 +382,11 @@ class StatementGuard implements Expirable {
     this.killedFor = why;
     const conn = this.conn;
     const killer = this.opts.killer;
-    if (killer) this.killing = killer.killQuery(conn.threadId).catch(() => conn.close());
-    else conn.close();
+    if (!killer) {
+      conn.close(); // ends the statement right away
+      return;
+    }
+    this.killing = killer.killQuery(conn.threadId).catch(() => conn.close());
     this.grace = setTimeout(() => conn.close(), KILL_GRACE_MS);
   }
 
@@ -368,41 +405,4 @@ class StatementGuard implements Expirable {
       `Query execution was interrupted: ${this.killedFor}, elapsed time: ${now - this.started}ms, killed query ID ${this.conn.threadId}`,
     );
   }
-}
-
-class ExecCall {
-  settled = false;
-  constructor(
-    readonly guard: StatementGuard,
-    readonly resolve: (r: QueryResult) => void,
-    readonly reject: (e: VtError) => void,
-  ) {}
-}
-
-function okEvent(h: OkHeader): ResultEvent {
-  return {
-    kind: 'ok',
-    affectedRows: h.affectedRows ?? 0,
-    insertId: toInsertId(h.insertId),
-    warnings: h.warningStatus ?? 0,
-    ...(h.info ? { info: h.info } : {}),
-  };
-}
-
-function toInsertId(v: number | string | undefined): number | bigint {
-  if (v === undefined) return 0;
-  return typeof v === 'string' ? BigInt(v) : v;
-}
-
-function toResult(res: unknown, cols: unknown): QueryResult {
-  if (Array.isArray(res) && Array.isArray(cols)) {
-    return queryResult({ fields: (cols as Mysql2Column[]).map(toField), rows: res as Row[] });
-  }
-  const h = (res ?? {}) as OkHeader;
-  return queryResult({
-    affectedRows: h.affectedRows ?? 0,
-    insertId: toInsertId(h.insertId),
-    warnings: h.warningStatus ?? 0,
-    ...(h.info ? { info: h.info } : {}),
-  });
 }
