@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VtError } from '../errors/index.js';
 import { Charset, ColumnFlag, MysqlType, type Field, type SqlValue } from '../sqltypes/index.js';
 import { TabletMysqld } from '../../../test/support/tablet-mysqld.js';
+import { Cap } from '../protocol/constants.js';
 import { ClientConn, type ConnectOptions, type ResultSink } from './client-conn.js';
 import type { ResultEnd } from './result-packets.js';
 
@@ -383,21 +384,34 @@ describe('ClientConn against a real mariadbd', () => {
   });
 });
 
-describe('ClientConn framing', () => {
+describe.each([true, false])('ClientConn framing (deprecateEof %s)', (deprecateEof) => {
   it('reads results that arrive in fragments of a few bytes (headers and packets split across reads)', async () => {
-    await query(c, 'create procedure dbc.frag() begin select 1 a; select 2 b; end');
+    await query(c, `create procedure if not exists dbc.frag() begin select 1 a; select 2 b; end`);
     const proxy = await fragmentingProxy(mysqld.port);
     try {
-      const f = await ClientConn.connect({ host: '127.0.0.1', port: proxy.port, user: 'root', database: 'dbc' });
+      const f = await ClientConn.connect({
+        host: '127.0.0.1',
+        port: proxy.port,
+        user: 'root',
+        database: 'dbc',
+        deprecateEof,
+      });
       try {
-        const r = await one(f, 'select id, vc, bn, g from types order by id');
-        expect(r.rows.map((row) => row.slice(0, 3))).toEqual([
+        expect((f.capabilities & Cap.DEPRECATE_EOF) !== 0).toBe(deprecateEof);
+        const r = await one(f, 'select id, vc, bn from types order by id');
+        expect(r.rows).toEqual([
           ['1', 'héllo', Buffer.from([0x00, 0xff, 0x00, 0x10])],
           ['2', null, null],
         ]);
+        expect((await one(f, 'select 1 from dual where 0')).rows).toEqual([]);
+        expect((await one(f, 'select 1/0')).end.warnings).toBe(1);
         expect((await failure(query(f, 'select * from nope'))).errno).toBe(1146);
         const rs = await query(f, 'call frag()');
-        expect(rs).toHaveLength(3);
+        expect(rs.map((x) => [x.rows, x.more])).toEqual([
+          [[['1']], true],
+          [[['2']], true],
+          [[], false],
+        ]);
         expect((await one(f, "select repeat('z', 100000) s")).rows[0]![0]).toBe('z'.repeat(100000));
         expect(proxy.writes()).toBeGreaterThan(1000);
       } finally {

@@ -22,6 +22,11 @@ export interface ConnectOptions extends Credentials {
   readonly port?: number;
   /** Bound on connect + handshake + auth; default 5000 ms. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Ask for CLIENT_DEPRECATE_EOF when the server offers it (default true: one packet less per result set);
+   * false keeps the EOF packets (both framings are supported; tests run both).
+   */
+  readonly deprecateEof?: boolean;
 }
 
 /**
@@ -127,6 +132,11 @@ export class ClientConn {
   /** The server's connection id (what KILL takes). */
   get threadId(): number {
     return this.greetingThreadId;
+  }
+
+  /** The capability flags in effect (what both sides support of what this client asks for). */
+  get capabilities(): number {
+    return this.caps;
   }
 
   get serverVersion(): string {
@@ -383,7 +393,7 @@ export class ClientConn {
     const g = parseGreeting(buf.subarray(start, end));
     this.greetingThreadId = g.threadId;
     this.serverVersionText = g.serverVersion;
-    this.caps = clientCapabilities(g.capabilities, this.opts.database);
+    this.caps = clientCapabilities(g.capabilities, this.opts.database, this.opts.deprecateEof ?? true);
     this.deprecateEof = (this.caps & Cap.DEPRECATE_EOF) !== 0;
     this.state = AUTH;
     this.send(handshakeResponse(g, this.caps, this.opts));

@@ -82,9 +82,10 @@ export function parseGreeting(payload: Buffer): Greeting {
 }
 
 /** The capabilities both sides support; CONNECT_WITH_DB only when a database is named. */
-export function clientCapabilities(server: number, database: string | undefined): number {
+export function clientCapabilities(server: number, database: string | undefined, deprecateEof: boolean): number {
   let caps = WANTED;
   if (database) caps |= Cap.CONNECT_WITH_DB;
+  if (!deprecateEof) caps &= ~Cap.DEPRECATE_EOF;
   return (caps & server) >>> 0;
 }
 

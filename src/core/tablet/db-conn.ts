@@ -97,7 +97,7 @@ export class DbConn {
   async *stream(sql: string, opts: StreamOptions): AsyncGenerator<ResultEvent> {
     const refused = this.refusal();
     if (refused) throw refused;
-    const call = new StreamCall(this.client, this.begin(opts), opts.batchBytes, this);
+    const call = new StreamCall(this, this.client, this.begin(opts), opts.batchBytes);
     this.client.query(sql, call);
     let completed = false;
     try {
@@ -226,10 +226,10 @@ class StreamCall implements ResultSink {
   private wake: (() => void) | undefined = undefined;
 
   constructor(
+    private readonly conn: DbConn,
     private readonly client: ClientConn,
     readonly guard: StatementGuard,
     private readonly maxBatchBytes: number,
-    private readonly conn: DbConn,
   ) {}
 
   fields(fields: readonly Field[]): void {
