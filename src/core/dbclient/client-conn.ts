@@ -11,6 +11,7 @@ import {
   type Credentials,
 } from './client-handshake.js';
 import { ColumnCache } from './column-cache.js';
+import { ANY_SEQ, PacketAssembler } from './packet-assembler.js';
 import { parseColumnCount, parseEof, parseErr, parseOk, type ResultEnd } from './result-packets.js';
 import { readTextRow } from './text-row.js';
 
@@ -73,8 +74,7 @@ const READ_BUFFER_SIZE = 64 * 1024;
  */
 export class ClientConn {
   private state = GREETING;
-  /** The sequence id the next received packet must carry. */
-  private seq = 0;
+  private readonly packets = new PacketAssembler({ packet: (buf, start, end) => this.packet(buf, start, end) });
   private sink: ResultSink | undefined = undefined;
   private caps = 0;
   private deprecateEof = false;
@@ -82,15 +82,6 @@ export class ClientConn {
   private serverVersionText = '';
   private readonly columns = new ColumnCache();
   private binary: Uint8Array = new Uint8Array(0);
-  /** A packet split across chunks: its header bytes so far, then its body being filled. */
-  private readonly hdr = Buffer.alloc(4);
-  private hdrLen = 0;
-  private body: Buffer | undefined = undefined;
-  private bodyLen = 0;
-  private bodySeq = 0;
-  /** Physical packets of a logical packet of 16 MiB or more. */
-  private big: Buffer[] | undefined = undefined;
-  private bigLen = 0;
   private socketError: Error | undefined = undefined;
   private connectTimer: NodeJS.Timeout | undefined;
   private connecting: { resolve(c: ClientConn): void; reject(e: VtError): void } | undefined;
@@ -175,7 +166,7 @@ export class ClientConn {
     this.sink = sink;
     this.state = RESULT_START;
     // The reply's sequence continues after the query's packets (more than one from 16 MiB on).
-    this.seq = (Math.floor(packet.length / (MAX_PACKET_PAYLOAD + 4)) + 1) & 0xff;
+    this.packets.seq = (Math.floor(packet.length / (MAX_PACKET_PAYLOAD + 4)) + 1) & 0xff;
     this.socket.write(packet);
   }
 
@@ -214,6 +205,7 @@ export class ClientConn {
   private fail(err: VtError): void {
     if (this.state === CLOSED) return;
     this.state = CLOSED;
+    this.packets.stop();
     this.socket.destroy();
     clearTimeout(this.connectTimer);
     const connecting = this.connecting;
@@ -224,21 +216,10 @@ export class ClientConn {
     sink?.done(err);
   }
 
-  /** Frames a received chunk into packets; a packet split across chunks is copied once into its own buffer. */
   private receive(chunk: Buffer, n: number): void {
+    if (this.state === CLOSED) return; // bytes already read when the connection was given up
     try {
-      let pos = 0;
-      if (this.hdrLen > 0 || this.body) {
-        pos = this.continuePartial(chunk, n);
-        if (pos < 0) return;
-      }
-      while (n - pos >= 4 && this.state !== CLOSED) {
-        const len = chunk[pos]! | (chunk[pos + 1]! << 8) | (chunk[pos + 2]! << 16);
-        if (n - pos - 4 < len) break;
-        this.physical(chunk, pos + 4, pos + 4 + len, chunk[pos + 3]!);
-        pos += 4 + len;
-      }
-      if (pos < n && this.state !== CLOSED) this.startPartial(chunk, pos, n);
+      this.packets.push(chunk, n);
     } catch (err) {
       this.fail(
         err instanceof VtError
@@ -248,67 +229,6 @@ export class ClientConn {
           : Err.internal(`mysqld client failed reading a result: ${String(err)}`, err),
       );
     }
-  }
-
-  private startPartial(chunk: Buffer, pos: number, n: number): void {
-    const rest = n - pos;
-    if (rest < 4) {
-      chunk.copy(this.hdr, 0, pos, n);
-      this.hdrLen = rest;
-      return;
-    }
-    this.openBody(chunk.readUIntLE(pos, 3), chunk[pos + 3]!);
-    this.bodyLen = chunk.copy(this.body!, 0, pos + 4, n);
-  }
-
-  private openBody(len: number, seq: number): void {
-    this.body = Buffer.allocUnsafe(len);
-    this.bodyLen = 0;
-    this.bodySeq = seq;
-  }
-
-  /** Feeds the split packet; returns where the rest of the chunk starts, or -1 if the chunk was all used. */
-  private continuePartial(chunk: Buffer, n: number): number {
-    let pos = 0;
-    if (!this.body) {
-      pos = chunk.copy(this.hdr, this.hdrLen, 0, Math.min(n, 4 - this.hdrLen));
-      this.hdrLen += pos;
-      if (this.hdrLen < 4) return -1;
-      this.hdrLen = 0;
-      this.openBody(this.hdr.readUIntLE(0, 3), this.hdr[3]!);
-    }
-    const body = this.body!;
-    const took = chunk.copy(body, this.bodyLen, pos, Math.min(n, pos + body.length - this.bodyLen));
-    this.bodyLen += took;
-    pos += took;
-    if (this.bodyLen < body.length) return -1;
-    this.body = undefined;
-    this.physical(body, 0, body.length, this.bodySeq);
-    return this.state === CLOSED ? -1 : pos;
-  }
-
-  /** One physical packet: checks its sequence id and joins the parts of a packet of 16 MiB or more. */
-  private physical(buf: Buffer, start: number, end: number, seq: number): void {
-    if (this.state === IDLE) {
-      this.unsolicited(buf, start, end);
-      return;
-    }
-    if (seq !== this.seq) throw malformed(`packet sequence id ${seq}, expected ${this.seq}`);
-    this.seq = (seq + 1) & 0xff;
-    if (end - start === MAX_PACKET_PAYLOAD) {
-      (this.big ??= []).push(Buffer.from(buf.subarray(start, end)));
-      this.bigLen += MAX_PACKET_PAYLOAD;
-      return;
-    }
-    if (this.big) {
-      this.big.push(buf.subarray(start, end));
-      const joined = Buffer.concat(this.big, this.bigLen + end - start);
-      this.big = undefined;
-      this.bigLen = 0;
-      this.packet(joined, 0, joined.length);
-      return;
-    }
-    this.packet(buf, start, end);
   }
 
   /** A packet while no query runs: the server's ERR before it closes the connection (shutdown, KILL). */
@@ -321,6 +241,9 @@ export class ClientConn {
   private packet(buf: Buffer, start: number, end: number): void {
     const first = buf[start];
     switch (this.state) {
+      case IDLE:
+        this.unsolicited(buf, start, end);
+        return;
       case ROWS:
         if (first === 0xfe && end - start < MAX_PACKET_PAYLOAD) {
           this.resultEnd(this.deprecateEof ? parseOk(buf, start, end) : parseEof(buf, start, end));
@@ -358,6 +281,12 @@ export class ClientConn {
     }
   }
 
+  /** Between commands: packets the server sends now are unasked (an ERR before it closes), any sequence id. */
+  private idle(): void {
+    this.state = IDLE;
+    this.packets.seq = ANY_SEQ;
+  }
+
   private startRows(): void {
     const fields = this.columns.fields();
     this.binary = this.columns.binary();
@@ -367,7 +296,8 @@ export class ClientConn {
 
   private resultEnd(r: ResultEnd): void {
     const more = (r.statusFlags & ServerStatus.MORE_RESULTS_EXISTS) !== 0;
-    this.state = more ? RESULT_START : IDLE;
+    if (more) this.state = RESULT_START;
+    else this.idle();
     const sink = this.sink!;
     if (!more) this.sink = undefined;
     sink.end(r, more);
@@ -379,7 +309,7 @@ export class ClientConn {
       this.fail(err);
       return;
     }
-    this.state = IDLE;
+    this.idle();
     const sink = this.sink!;
     this.sink = undefined;
     sink.done(err);
@@ -402,7 +332,7 @@ export class ClientConn {
   private auth(buf: Buffer, start: number, end: number): void {
     const first = buf[start];
     if (first === 0x00) {
-      this.state = IDLE;
+      this.idle();
       clearTimeout(this.connectTimer);
       const connecting = this.connecting!;
       this.connecting = undefined;
@@ -418,8 +348,9 @@ export class ClientConn {
 
   /** Sends one packet (< 16 MiB) of the handshake with the next sequence id. */
   private send(payload: Buffer): void {
-    const header = Buffer.from([payload.length & 0xff, (payload.length >> 8) & 0xff, payload.length >> 16, this.seq]);
-    this.seq = (this.seq + 1) & 0xff;
+    const seq = this.packets.seq;
+    const header = Buffer.from([payload.length & 0xff, (payload.length >> 8) & 0xff, payload.length >> 16, seq]);
+    this.packets.seq = (seq + 1) & 0xff;
     this.socket.write(Buffer.concat([header, payload]));
   }
 }
