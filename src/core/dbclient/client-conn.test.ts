@@ -374,6 +374,24 @@ describe('ClientConn against a real mariadbd', () => {
     }
   });
 
+  it('says COM_QUIT on close(): mysqld counts no aborted client and drops the thread', async () => {
+    const aborted = async (): Promise<string> =>
+      (await one(c, "show global status like 'Aborted_clients'")).rows[0]![1] as string;
+    const before = await aborted();
+    const q = await ClientConn.connect(root);
+    const id = q.threadId;
+    q.close();
+    expect(q.isClosed).toBe(true);
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = (await one(c, `select count(*) from information_schema.processlist where id = ${id}`)).rows[0]![0] === '0';
+      if (!gone) await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(gone).toBe(true);
+    expect(await aborted()).toBe(before);
+    expect((await failure(query(q, 'select 1'))).code).toBe('UNAVAILABLE');
+  });
+
   it('notices a KILL of its connection while idle and fails the next query UNAVAILABLE', async () => {
     const victim = await ClientConn.connect(root);
     await query(c, `kill ${victim.threadId}`);
