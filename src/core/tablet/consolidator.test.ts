@@ -41,4 +41,30 @@ describe('Consolidator', () => {
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
     expect(c.consolidations).toBe(1);
   });
+
+  it("lead/join: joiners get the leader's result frozen, or its error; a lone leader shares nothing", async () => {
+    const c = new Consolidator<{ rows: number[] }>({ freeze: (r) => Object.freeze(r) });
+    const lone = c.lead('a');
+    expect(c.join('b')).toBeUndefined();
+    const mine = { rows: [1] };
+    c.resolve(lone, mine);
+    expect(Object.isFrozen(mine)).toBe(false);
+    expect(c.inFlight).toBe(0);
+
+    const lead = c.lead('a');
+    const joined = [c.join('a')!, c.join('a')!];
+    expect(joined[0]).toBe(joined[1]);
+    const shared = { rows: [2] };
+    c.resolve(lead, shared);
+    expect(Object.isFrozen(shared)).toBe(true);
+    for (const r of await Promise.all(joined)) expect(r).toBe(shared);
+    expect(c.join('a')).toBeUndefined();
+
+    const failing = c.lead('x');
+    const waiter = c.join('x')!;
+    c.reject(failing, new Error('boom'));
+    await expect(waiter).rejects.toThrow('boom');
+    expect(c.consolidations).toBe(3);
+    expect(c.inFlight).toBe(0);
+  });
 });

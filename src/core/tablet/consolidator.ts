@@ -1,11 +1,28 @@
 /**
+ * One execution in flight under a key, as its leader holds it. Joiners get `shared`, created only when the first
+ * joiner arrives (most executions have none, and then cost no extra promise).
+ */
+export class Consolidation<T> {
+  joiners = 0;
+  shared: Promise<T> | undefined = undefined;
+  resolveShared: ((r: T) => void) | undefined = undefined;
+  rejectShared: ((err: unknown) => void) | undefined = undefined;
+
+  constructor(readonly key: string) {}
+}
+
+/**
  * Runs identical concurrent requests once (Vitess's query consolidator). The first caller for a key executes;
  * callers arriving while it is in flight wait for and receive the same result (or error). A result handed to
  * more than one caller is frozen first (`freeze`), so no caller can mutate what the others see. The entry is
  * dropped as soon as the execution settles: later callers execute again (no caching).
+ *
+ * Two ways to use it: `run(key, exec)`, or, on a hot path that wants no promise layer of its own, `join(key)`
+ * and, when that returns undefined, `lead(key)` followed by exactly one `resolve` or `reject` of the returned
+ * Consolidation (before the leader uses the result itself, so that it is frozen if shared).
  */
 export class Consolidator<T> {
-  private readonly inflight = new Map<string, { joiners: number; promise: Promise<T> }>();
+  private readonly inflight = new Map<string, Consolidation<T>>();
   private count = 0;
 
   constructor(
@@ -18,27 +35,62 @@ export class Consolidator<T> {
   ) {}
 
   run(key: string, exec: () => Promise<T>): Promise<T> {
-    const existing = this.inflight.get(key);
-    if (existing) {
-      existing.joiners++;
-      this.count++;
-      this.o.onJoin?.();
-      return existing.promise;
+    const joined = this.join(key);
+    if (joined) return joined;
+    const c = this.lead(key);
+    let p: Promise<T>;
+    try {
+      p = exec();
+    } catch (err) {
+      this.reject(c, err);
+      return Promise.reject(err as Error);
     }
-    const entry = { joiners: 0, promise: undefined as unknown as Promise<T> };
-    entry.promise = exec().then(
+    return p.then(
       (r) => {
-        this.inflight.delete(key);
-        if (entry.joiners > 0) this.o.freeze?.(r);
+        this.resolve(c, r);
         return r;
       },
       (err: unknown) => {
-        this.inflight.delete(key);
+        this.reject(c, err);
         throw err;
       },
     );
-    this.inflight.set(key, entry);
-    return entry.promise;
+  }
+
+  /** The result of the execution in flight under `key` (counted as a consolidation), or undefined if none. */
+  join(key: string): Promise<T> | undefined {
+    const c = this.inflight.get(key);
+    if (c === undefined) return undefined;
+    c.joiners++;
+    this.count++;
+    this.o.onJoin?.();
+    c.shared ??= new Promise<T>((resolve, reject) => {
+      c.resolveShared = resolve;
+      c.rejectShared = reject;
+    });
+    return c.shared;
+  }
+
+  /** Marks `key` as in flight with the caller as its executor (call after `join` returned undefined). */
+  lead(key: string): Consolidation<T> {
+    const c = new Consolidation<T>(key);
+    this.inflight.set(key, c);
+    return c;
+  }
+
+  /** Ends a led execution with its result: freezes it if it was joined and hands it to the joiners. */
+  resolve(c: Consolidation<T>, result: T): void {
+    this.drop(c);
+    if (c.joiners > 0) {
+      this.o.freeze?.(result);
+      c.resolveShared!(result);
+    }
+  }
+
+  /** Ends a led execution with its error, which every joiner receives too. */
+  reject(c: Consolidation<T>, err: unknown): void {
+    this.drop(c);
+    if (c.joiners > 0) c.rejectShared!(err);
   }
 
   /** Callers that received another caller's result since creation. */
@@ -48,5 +100,10 @@ export class Consolidator<T> {
 
   get inFlight(): number {
     return this.inflight.size;
+  }
+
+  /** `lead` follows a `join` that found nothing, synchronously: the entry under the key is `c` until now. */
+  private drop(c: Consolidation<T>): void {
+    this.inflight.delete(c.key);
   }
 }

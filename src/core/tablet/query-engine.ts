@@ -79,6 +79,8 @@ export class QueryEngine {
   private isServing = false;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
+  /** `leave` as a callback made once (the executor calls it when an execution is over). */
+  private readonly left = (): void => this.leave();
 
   constructor(private readonly o: QueryEngineOptions) {
     const c = (this.config = o.config);
@@ -178,8 +180,26 @@ export class QueryEngine {
     return p;
   }
 
+  /**
+   * Runs one statement (see QueryExecutor.execute). Never throws; `req.options.onFailure` hears every failure,
+   * the not-serving one included. No promise layer of its own: the executor ends the in-flight count.
+   */
   execute(req: ExecuteRequest): Promise<QueryResult> {
-    return this.track(() => this.executor.execute(this.plan(req.sql), req));
+    let plan: TabletPlan;
+    try {
+      this.enter();
+    } catch (err) {
+      req.options?.onFailure?.(err);
+      return Promise.reject(err as Error);
+    }
+    try {
+      plan = this.plan(req.sql);
+    } catch (err) {
+      this.leave();
+      req.options?.onFailure?.(err);
+      return Promise.reject(err as Error);
+    }
+    return this.executor.execute(plan, req, this.left);
   }
 
   /** `fields`, `rows` batches, then `ok`; see QueryExecutor.stream for limits. */
@@ -274,8 +294,16 @@ export class QueryEngine {
     try {
       const result = await this.executor.execute(this.plan(req.sql), {
         ...req,
-        // `signal` explicitly: it may be a prototype getter, which a spread does not copy.
-        options: { ...req.options, signal: req.options?.signal, transactionId: id, reservedId: id },
+        // `signal` and `caller` explicitly: they may be prototype getters, which a spread does not copy.
+        options: {
+          ...req.options,
+          signal: req.options?.signal,
+          caller: req.options?.caller,
+          // The statement's failure is part of the reply here, not a failed call.
+          onFailure: undefined,
+          transactionId: id,
+          reservedId: id,
+        },
       });
       return { transactionId, reservedId, result };
     } catch (err) {

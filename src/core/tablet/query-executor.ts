@@ -1,14 +1,14 @@
 import { VtError } from '../errors/index.js';
 import type { QueryResult, ResultEvent } from '../sqltypes/index.js';
 import { substituteBindVars, type BindVars } from './bind-vars.js';
-import { BindTemplate } from './bind-template.js';
+import { CompiledPlan } from './compiled-plan.js';
 import type { ConnPool } from './conn-pool.js';
 import type { Consolidator } from './consolidator.js';
 import type { DbConn, ExecOptions, Killer } from './db-conn.js';
 import type { DeadlineSweeper } from '../rpc/index.js';
 import type { CallerInfo } from './query-rules.js';
 import type { TabletConfig } from './tablet-config.js';
-import { withRowCap, type TabletPlan } from './tablet-plan.js';
+import type { TabletPlan } from './tablet-plan.js';
 import type { TabletStats } from './tablet-stats.js';
 import type { TabletType } from './tablet-target.js';
 import type { TxEngine } from './tx-engine.js';
@@ -27,6 +27,11 @@ export interface ExecuteOptions {
   readonly tabletType?: TabletType;
   /** Opt this query out of consolidation. */
   readonly skipConsolidator?: boolean;
+  /**
+   * QueryExecutor.execute / QueryEngine.execute call this once with the error, just before the returned promise
+   * rejects with it (the RPC service counts failures by code without a promise layer of its own).
+   */
+  onFailure?(err: unknown): void;
 }
 
 export interface ExecuteRequest {
@@ -49,94 +54,180 @@ export interface QueryExecutorDeps {
   readonly deadlines?: DeadlineSweeper;
 }
 
-/**
- * Plans that only make sense on a connection the client owns: session state or locks would otherwise leak into
- * a pooled connection (Vitess's gate reserves a connection for them).
- */
-const statefulOnly = new Set([
-  'Set',
-  'Savepoint',
-  'Release',
-  'SRollback',
-  'LockTables',
-  'UnlockTables',
-  'SelectLockFunc',
-]);
 const NO_BIND_VARS: BindVars = {};
-
-/** Statements that write outside a transaction: autocommit on a transaction-pool connection. */
-const autocommitDml = new Set(['Insert', 'Update', 'Delete', 'Load']);
-/** Transaction control goes through begin/commit/rollback, never through execute. */
-const neverExecuted = new Set(['Begin', 'Commit', 'Rollback', 'Use']);
+const NO_OPTIONS: ExecuteOptions = {};
 
 /**
  * Runs one planned statement with the tablet's protections: query rules, the row cap, the query timeout (KILL
  * QUERY on expiry, 1317/70100), consolidation of identical selects, and per-plan stats. Statements outside a
  * transaction/reservation run on the query pool (streams on the stream pool; autocommit DML on the transaction
  * pool, as Vitess does); others on their own connection.
+ *
+ * The pooled path of `execute` is the tablet's hottest code: with an idle connection it adds exactly one promise
+ * reaction to DbConn.exec's promise (return the connection, hand the result to consolidated callers, check the row
+ * cap, count), with no async function or closure layer per step.
  */
 export class QueryExecutor {
-  /** The row-capped SQL of each plan, pre-split at its bind variables (null: it does not lex). */
-  private readonly templates = new WeakMap<TabletPlan, BindTemplate | null>();
+  /** What each plan compiles to for this executor's row cap and stats. */
+  private readonly compiled = new WeakMap<TabletPlan, CompiledPlan>();
+  /** ExecOptions of a statement with the tablet's query timeout and no signal: shared, DbConn only reads them. */
+  private readonly plainExecOpts: ExecOptions;
 
-  constructor(private readonly d: QueryExecutorDeps) {}
-
-  /** `substituteBindVars(withRowCap(plan, cap), bindVars)`, lexing each plan's SQL once. */
-  private render(plan: TabletPlan, cap: number, bindVars: BindVars): string {
-    let t = this.templates.get(plan);
-    if (t === undefined) {
-      t = BindTemplate.compile(withRowCap(plan, cap)) ?? null;
-      this.templates.set(plan, t);
-    }
-    return t === null ? substituteBindVars(withRowCap(plan, cap), bindVars) : t.render(bindVars);
+  constructor(private readonly d: QueryExecutorDeps) {
+    this.plainExecOpts = this.makeExecOpts(d.config.queryTimeoutMs, undefined);
   }
 
-  async execute(plan: TabletPlan, req: ExecuteRequest): Promise<QueryResult> {
-    const opts = req.options ?? {};
+  /**
+   * Runs one statement and returns its whole result. Never throws: every failure is a rejection with a VtError,
+   * and `opts.onFailure` hears it first. `onDone`, if given, is called exactly once, just before the returned
+   * promise settles (the engine's in-flight count).
+   */
+  execute(plan: TabletPlan, req: ExecuteRequest, onDone?: () => void): Promise<QueryResult> {
+    const opts = req.options ?? NO_OPTIONS;
     const started = Date.now();
-    let rows = 0;
+    const cp = this.compile(plan);
+    let sql: string;
+    let connId: number;
     try {
-      plan.rules.check(opts.caller);
-      const connId = this.checkTarget(plan, opts);
-      const maxRows = this.d.config.maxResultSize;
-      const sql = this.render(plan, maxRows + 1, req.bindVars ?? NO_BIND_VARS);
-      const timeoutMs = this.timeoutFor(opts);
-      let result: QueryResult;
-      if (connId) {
-        const sc = this.d.tx.lock(connId, 'execute');
-        try {
-          // DDL commits implicitly in MySQL, which would end the transaction behind the engine's back.
-          if (plan.planType === 'DDL' && sc.inTx) {
-            throw new VtError('FAILED_PRECONDITION', 'DDL statement executed inside a transaction');
-          }
-          result = await sc.conn.exec(sql, this.execOpts(timeoutMs, opts.signal));
-        } catch (err) {
-          // Killed by the transaction killer mid-statement: report why, not the lost connection.
-          throw (sc.ended && this.d.tx.endedError(connId)) || err;
-        } finally {
-          this.d.tx.unlock(sc);
-        }
-      } else if (plan.consolidatable && this.consolidate(opts)) {
-        // The shared execution is not tied to one caller's signal: it runs to completion or its own timeout.
-        result = await this.d.consolidator.run(sql, () =>
-          this.onPool(this.d.queryPool, this.d.config.queryPoolTimeoutMs, sql, timeoutMs, undefined),
-        );
-      } else if (autocommitDml.has(plan.planType)) {
-        result = await this.onPool(this.d.txPool, this.d.config.txPoolTimeoutMs, sql, timeoutMs, opts.signal);
-      } else {
-        result = await this.onPool(this.d.queryPool, this.d.config.queryPoolTimeoutMs, sql, timeoutMs, opts.signal);
-      }
-      if (plan.rowCapped && result.rows.length > maxRows) {
-        throw new VtError('ABORTED', `Row count exceeded ${maxRows}`, { reason: 'RowCountExceeded' });
-      }
-      rows = result.rows.length;
-      this.d.stats.recordQuery(plan.planType, Date.now() - started, rows, false);
-      return result;
+      if (cp.hasRules) plan.rules.check(opts.caller);
+      connId = this.connFor(cp, opts);
+      sql = cp.render(req.bindVars ?? NO_BIND_VARS);
     } catch (err) {
-      const e = err instanceof VtError ? err : VtError.from(err);
-      this.d.stats.recordQuery(plan.planType, Date.now() - started, 0, true);
-      this.d.stats.recordError(e.code);
-      throw e;
+      return Promise.reject(this.failed(cp, started, err, opts, onDone));
+    }
+    const timeoutMs = this.timeoutFor(opts);
+    if (connId) {
+      return this.settle(cp, started, this.onConn(cp, connId, sql, timeoutMs, opts.signal), opts, onDone);
+    }
+    if (cp.consolidatable && this.consolidate(opts))
+      return this.consolidated(cp, started, sql, timeoutMs, opts, onDone);
+    const dml = cp.autocommitDml;
+    const pool = dml ? this.d.txPool : this.d.queryPool;
+    const signal = opts.signal;
+    const conn = pool.getIdle(signal);
+    if (conn === undefined) {
+      const poolTimeoutMs = dml ? this.d.config.txPoolTimeoutMs : this.d.config.queryPoolTimeoutMs;
+      return this.settle(cp, started, this.onPool(pool, poolTimeoutMs, sql, timeoutMs, signal), opts, onDone);
+    }
+    return execOn(conn, sql, this.execOpts(timeoutMs, signal)).then(
+      (r) => {
+        pool.put(conn);
+        return this.succeeded(cp, started, r, opts, onDone);
+      },
+      (err: unknown) => {
+        pool.put(conn);
+        throw this.failed(cp, started, err, opts, onDone);
+      },
+    );
+  }
+
+  /**
+   * A consolidatable select: joins an identical one in flight, or runs it as the leader. The shared execution is
+   * not tied to one caller's signal: it runs to completion or its own timeout.
+   */
+  private consolidated(
+    cp: CompiledPlan,
+    started: number,
+    sql: string,
+    timeoutMs: number,
+    opts: ExecuteOptions,
+    onDone: (() => void) | undefined,
+  ): Promise<QueryResult> {
+    const cons = this.d.consolidator;
+    const joined = cons.join(sql);
+    if (joined !== undefined) return this.settle(cp, started, joined, opts, onDone);
+    const lead = cons.lead(sql);
+    const pool = this.d.queryPool;
+    const conn = pool.getIdle();
+    const p =
+      conn === undefined
+        ? this.onPool(pool, this.d.config.queryPoolTimeoutMs, sql, timeoutMs, undefined)
+        : execOn(conn, sql, this.execOpts(timeoutMs, undefined));
+    return p.then(
+      (r) => {
+        if (conn !== undefined) pool.put(conn);
+        cons.resolve(lead, r);
+        return this.succeeded(cp, started, r, opts, onDone);
+      },
+      (err: unknown) => {
+        if (conn !== undefined) pool.put(conn);
+        cons.reject(lead, err);
+        throw this.failed(cp, started, err, opts, onDone);
+      },
+    );
+  }
+
+  /** The caller's end of an execution that ran elsewhere (consolidated, transaction, waited for a connection). */
+  private settle(
+    cp: CompiledPlan,
+    started: number,
+    p: Promise<QueryResult>,
+    opts: ExecuteOptions,
+    onDone: (() => void) | undefined,
+  ): Promise<QueryResult> {
+    return p.then(
+      (r) => this.succeeded(cp, started, r, opts, onDone),
+      (err: unknown) => {
+        throw this.failed(cp, started, err, opts, onDone);
+      },
+    );
+  }
+
+  /** Row cap, stats, `onDone`: the result, or throws the row-cap error (after counting it as a failure). */
+  private succeeded(
+    cp: CompiledPlan,
+    started: number,
+    r: QueryResult,
+    opts: ExecuteOptions,
+    onDone: (() => void) | undefined,
+  ): QueryResult {
+    const rows = r.rows.length;
+    const maxRows = this.d.config.maxResultSize;
+    if (cp.rowCapped && rows > maxRows) {
+      const err = new VtError('ABORTED', `Row count exceeded ${maxRows}`, { reason: 'RowCountExceeded' });
+      throw this.failed(cp, started, err, opts, onDone);
+    }
+    this.d.stats.record(cp.counters, Date.now() - started, rows, false);
+    onDone?.();
+    return r;
+  }
+
+  /** Counts a failed execution; returns the error to reject with. */
+  private failed(
+    cp: CompiledPlan,
+    started: number,
+    err: unknown,
+    opts: ExecuteOptions,
+    onDone: (() => void) | undefined,
+  ): VtError {
+    const e = err instanceof VtError ? err : VtError.from(err);
+    this.d.stats.record(cp.counters, Date.now() - started, 0, true);
+    this.d.stats.recordError(e.code);
+    onDone?.();
+    opts.onFailure?.(e);
+    return e;
+  }
+
+  /** Runs on the transaction's or reserved connection `connId`, holding its lock. */
+  private async onConn(
+    cp: CompiledPlan,
+    connId: number,
+    sql: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<QueryResult> {
+    const sc = this.d.tx.lock(connId, 'execute');
+    try {
+      // DDL commits implicitly in MySQL, which would end the transaction behind the engine's back.
+      if (cp.planType === 'DDL' && sc.inTx) {
+        throw new VtError('FAILED_PRECONDITION', 'DDL statement executed inside a transaction');
+      }
+      return await sc.conn.exec(sql, this.execOpts(timeoutMs, signal));
+    } catch (err) {
+      // Killed by the transaction killer mid-statement: report why, not the lost connection.
+      throw (sc.ended && this.d.tx.endedError(connId)) || err;
+    } finally {
+      this.d.tx.unlock(sc);
     }
   }
 
@@ -145,14 +236,15 @@ export class QueryExecutor {
    * timeout (as Vitess's OLAP streaming); cancel with the signal or by breaking out of the loop.
    */
   async *stream(plan: TabletPlan, req: ExecuteRequest): AsyncGenerator<ResultEvent> {
-    const opts = req.options ?? {};
+    const opts = req.options ?? NO_OPTIONS;
     const started = Date.now();
+    const cp = this.compile(plan);
     let rows = 0;
     let failed = false;
     try {
       plan.rules.check(opts.caller);
-      const connId = this.checkTarget(plan, opts);
-      const sql = substituteBindVars(plan.sql, req.bindVars ?? {});
+      const connId = this.connFor(cp, opts);
+      const sql = substituteBindVars(plan.sql, req.bindVars ?? NO_BIND_VARS);
       const isRead = plan.planType.startsWith('Select') || plan.planType === 'Show' || plan.planType === 'OtherRead';
       const timeoutMs = isRead && !connId ? 0 : this.timeoutFor(opts);
       const streamOpts = { ...this.execOpts(timeoutMs, opts.signal), batchBytes: this.d.config.streamBufferSize };
@@ -186,30 +278,40 @@ export class QueryExecutor {
       this.d.stats.recordError(e.code);
       throw e;
     } finally {
-      this.d.stats.recordQuery(plan.planType, Date.now() - started, rows, failed);
+      this.d.stats.record(cp.counters, Date.now() - started, rows, failed);
     }
   }
 
+  private compile(plan: TabletPlan): CompiledPlan {
+    let cp = this.compiled.get(plan);
+    if (cp === undefined) {
+      cp = new CompiledPlan(plan, this.d.config.maxResultSize, this.d.stats);
+      this.compiled.set(plan, cp);
+    }
+    return cp;
+  }
+
   /** Returns the stateful connection id to use (0 = pooled) after checking the plan may run there. */
-  private checkTarget(plan: TabletPlan, opts: ExecuteOptions): number {
-    const { transactionId: tx = 0, reservedId: rs = 0 } = opts;
+  private connFor(cp: CompiledPlan, opts: ExecuteOptions): number {
+    const tx = opts.transactionId ?? 0;
+    const rs = opts.reservedId ?? 0;
     if (tx && rs && tx !== rs) {
       throw new VtError(
         'INVALID_ARGUMENT',
         `transaction id ${tx} and reserved id ${rs} must be equal when both are set`,
       );
     }
-    if (neverExecuted.has(plan.planType)) {
+    if (cp.neverExecuted) {
       throw new VtError(
         'INVALID_ARGUMENT',
-        `${plan.planType} statements are not executed as queries: use the Begin/Commit/Rollback calls and the tablet's keyspace`,
+        `${cp.planType} statements are not executed as queries: use the Begin/Commit/Rollback calls and the tablet's keyspace`,
       );
     }
     const connId = tx || rs;
-    if (!connId && statefulOnly.has(plan.planType)) {
+    if (!connId && cp.statefulOnly) {
       throw new VtError(
         'FAILED_PRECONDITION',
-        `${plan.planType} is only allowed in a transaction or on a reserved connection: ${plan.sql}`,
+        `${cp.planType} is only allowed in a transaction or on a reserved connection: ${cp.plan.sql}`,
       );
     }
     return connId;
@@ -230,7 +332,13 @@ export class QueryExecutor {
     return base > 0 ? Math.min(base, asked) : asked;
   }
 
+  /** DbConn options for a statement; the shared plainExecOpts when they would equal them. */
   private execOpts(timeoutMs: number, signal: AbortSignal | undefined): ExecOptions {
+    if (signal === undefined && timeoutMs === this.d.config.queryTimeoutMs) return this.plainExecOpts;
+    return this.makeExecOpts(timeoutMs, signal);
+  }
+
+  private makeExecOpts(timeoutMs: number, signal: AbortSignal | undefined): ExecOptions {
     const deadlines = this.d.deadlines;
     if (signal)
       return deadlines
@@ -263,5 +371,14 @@ export class QueryExecutor {
     } finally {
       pool.put(conn);
     }
+  }
+}
+
+/** `conn.exec`, with a synchronous throw (a broken connection class) turned into a rejection like any other. */
+function execOn(conn: DbConn, sql: string, opts: ExecOptions): Promise<QueryResult> {
+  try {
+    return conn.exec(sql, opts);
+  } catch (err) {
+    return Promise.reject(err as Error);
   }
 }

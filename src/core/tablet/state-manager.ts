@@ -167,7 +167,17 @@ export class StateManager {
    * Admission check for a query: identity, type, then serving state (see class comment). `allowNotServing`
    * skips the last check (commit/rollback/release of existing state).
    */
-  checkTarget(target: TabletTarget | undefined, o: { allowNotServing?: boolean } = {}): void {
+  checkTarget(target: TabletTarget | undefined, o?: { allowNotServing?: boolean }): void {
+    // Fast path: an exact match of a serving tablet (the gate sends the lower-case type it routed on).
+    if (
+      target != null &&
+      target.keyspace === this.keyspace &&
+      target.shard === this.shard &&
+      target.tabletType === this.tabletType &&
+      (o?.allowNotServing === true || this.serving)
+    ) {
+      return;
+    }
     if (target === undefined || target === null) {
       throw new VtError('INVALID_ARGUMENT', 'invalid target: a target {keyspace, shard, tabletType} is required');
     }
@@ -189,7 +199,7 @@ export class StateManager {
         `wrong tablet type: ${String(target.tabletType).toUpperCase()}, want: ${this.tabletType.toUpperCase()}`,
       );
     }
-    if (!this.serving && !o.allowNotServing) {
+    if (!this.serving && !o?.allowNotServing) {
       throw new VtError('UNAVAILABLE', 'operation not allowed in state NOT_SERVING', { reason: 'NotServing' });
     }
   }

@@ -39,24 +39,67 @@ function statefulReply(r: StatefulExecuteResult): StatefulReply {
 }
 
 /**
- * The engine's options for one RPC: `signal` is a prototype getter reading the call's lazily created signal
- * (an object literal with an accessor costs far more to create). It is not an own property: code copying options
- * must carry `signal` explicitly (QueryEngine.runIn does).
+ * Per-service state shared by every request's options: failure counts by vtrpc code and the address of the last
+ * peer seen (requests of one gate connection repeat it).
+ */
+class CallAccounting {
+  readonly errors = new Map<string, number>();
+  private lastPeer = '';
+  private lastPeerAddress = '';
+
+  countError(err: unknown): void {
+    const code = err instanceof VtError ? err.code : 'UNKNOWN';
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  caller(peer: string, user: string | undefined): CallerInfo {
+    if (peer !== this.lastPeer) {
+      this.lastPeer = peer;
+      this.lastPeerAddress = peerAddress(peer);
+    }
+    return user ? { remoteAddr: this.lastPeerAddress, user } : { remoteAddr: this.lastPeerAddress };
+  }
+}
+
+/**
+ * The engine's options for one RPC. `signal` and `caller` are prototype getters, computed only when read: the
+ * RPC layer creates a call's AbortSignal lazily and a consolidated select never reads it (its shared execution is
+ * not tied to one caller); `caller` is read only when query rules match the statement. Neither is an own
+ * property: code copying options must carry them explicitly (QueryEngine.runIn does). `onFailure` counts a
+ * failed Execute (QueryEngine.execute calls it).
  */
 class RpcExecuteOptions implements ExecuteOptions {
-  queryTimeoutMs?: number;
-  skipConsolidator?: boolean;
-  transactionId?: number;
-  reservedId?: number;
+  // Every field is set in the constructor (undefined when absent), so all instances share one hidden class.
+  readonly queryTimeoutMs: number | undefined;
+  readonly skipConsolidator: boolean;
+  readonly transactionId: number | undefined;
+  readonly reservedId: number | undefined;
+  private readonly callerUser: string | undefined;
 
   constructor(
+    req: ExecuteRequest,
     private readonly ctx: CallContext,
     readonly tabletType: TabletType,
-    readonly caller: CallerInfo,
-  ) {}
+    private readonly accounting: CallAccounting,
+  ) {
+    const o = req.options;
+    this.queryTimeoutMs = o?.queryTimeoutMs || undefined;
+    this.skipConsolidator = o?.skipConsolidator === true;
+    this.callerUser = o?.callerUser || undefined;
+    this.transactionId = req.transactionId || undefined;
+    this.reservedId = req.reservedId || undefined;
+  }
 
   get signal(): AbortSignal {
     return this.ctx.signal;
+  }
+
+  get caller(): CallerInfo {
+    return this.accounting.caller(this.ctx.peer, this.callerUser);
+  }
+
+  onFailure(err: unknown): void {
+    this.accounting.countError(err);
   }
 }
 
@@ -68,10 +111,19 @@ class RpcExecuteOptions implements ExecuteOptions {
  */
 export class TabletQueryService implements ServiceImpl<Methods> {
   /** RPC calls by method and failed RPCs by vtrpc code, for /debug/vars (the engine counts per plan type). */
-  private readonly calls = new Map<string, number>();
-  private readonly errors = new Map<string, number>();
-  private lastPeer = '';
-  private lastPeerAddress = '';
+  private readonly calls: Record<keyof Methods, number> = {
+    Execute: 0,
+    StreamExecute: 0,
+    Begin: 0,
+    Commit: 0,
+    Rollback: 0,
+    BeginExecute: 0,
+    ReserveExecute: 0,
+    ReserveBeginExecute: 0,
+    Release: 0,
+    StreamHealth: 0,
+  };
+  private readonly accounting = new CallAccounting();
 
   constructor(
     private readonly state: StateManager,
@@ -79,23 +131,28 @@ export class TabletQueryService implements ServiceImpl<Methods> {
     private readonly healthIntervalMs: number,
   ) {}
 
+  /** The hot path: no promise layer here (the engine reports a failure through the options' onFailure). */
   Execute(req: ExecuteRequest, ctx: CallContext): Promise<QueryResult> {
-    return this.count('Execute', () => {
+    this.calls.Execute++;
+    try {
       this.state.checkTarget(req.target);
-      const r: EngineRequest = req.bindVars
-        ? { sql: req.sql, bindVars: req.bindVars, options: this.options(req, ctx) }
-        : { sql: req.sql, options: this.options(req, ctx) };
-      return this.engine.execute(r);
-    });
+    } catch (err) {
+      this.accounting.countError(err);
+      return Promise.reject(err as Error);
+    }
+    const r: EngineRequest = req.bindVars
+      ? { sql: req.sql, bindVars: req.bindVars, options: this.options(req, ctx) }
+      : { sql: req.sql, options: this.options(req, ctx) };
+    return this.engine.execute(r);
   }
 
   async *StreamExecute(req: ExecuteRequest, ctx: CallContext): AsyncGenerator<ResultEvent> {
-    this.calls.set('StreamExecute', (this.calls.get('StreamExecute') ?? 0) + 1);
+    this.calls.StreamExecute++;
     try {
       this.state.checkTarget(req.target);
       yield* this.engine.streamExecute({ sql: req.sql, ...this.bind(req), options: this.options(req, ctx) });
     } catch (err) {
-      this.countError(err);
+      this.accounting.countError(err);
       throw err;
     }
   }
@@ -171,19 +228,22 @@ export class TabletQueryService implements ServiceImpl<Methods> {
     return healthStream(this.state, { intervalMs: this.healthIntervalMs, signal: ctx.signal });
   }
 
-  /** Calls by method and errors by code since start. */
+  /** Calls by method (those called at least once) and errors by code since start. */
   counters(): { calls: Record<string, number>; errors: Record<string, number> } {
-    return { calls: Object.fromEntries(this.calls), errors: Object.fromEntries(this.errors) };
+    return {
+      calls: Object.fromEntries(Object.entries(this.calls).filter(([, n]) => n > 0)),
+      errors: Object.fromEntries(this.accounting.errors),
+    };
   }
 
   /** Counts a call and, if it fails (synchronously or not), its error code; always returns a promise. */
-  private count<T>(method: string, fn: () => Promise<T>): Promise<T> {
-    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+  private count<T>(method: keyof Methods, fn: () => Promise<T>): Promise<T> {
+    this.calls[method]++;
     let p: Promise<T>;
     try {
       p = fn();
     } catch (err) {
-      this.countError(err);
+      this.accounting.countError(err);
       return Promise.reject(err as Error);
     }
     return p.then(undefined, this.failed);
@@ -191,41 +251,16 @@ export class TabletQueryService implements ServiceImpl<Methods> {
 
   /** Counts a failed call's error code and rethrows it (a rejection handler shared by every call). */
   private readonly failed = (err: unknown): never => {
-    this.countError(err);
+    this.accounting.countError(err);
     throw err;
   };
-
-  private countError(err: unknown): void {
-    const code = err instanceof VtError ? err.code : 'UNKNOWN';
-    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
-  }
 
   private bind(req: ExecuteRequest): { bindVars?: NonNullable<ExecuteRequest['bindVars']> } {
     return req.bindVars ? { bindVars: req.bindVars } : {};
   }
 
-  /**
-   * The engine's options for a request. `signal` is a getter: the RPC layer creates a call's AbortSignal only when
-   * it is read, and a consolidated select never reads it (its shared execution is not tied to one caller).
-   */
+  /** The engine's options for a request (see RpcExecuteOptions). */
   private options(req: ExecuteRequest, ctx: CallContext): ExecuteOptions {
-    const o = req.options;
-    const caller: { remoteAddr: string; user?: string } = { remoteAddr: this.peerAddress(ctx.peer) };
-    if (o?.callerUser) caller.user = o.callerUser;
-    const opts = new RpcExecuteOptions(ctx, this.state.type, caller);
-    if (o?.queryTimeoutMs) opts.queryTimeoutMs = o.queryTimeoutMs;
-    if (o?.skipConsolidator) opts.skipConsolidator = true;
-    if (req.transactionId) opts.transactionId = req.transactionId;
-    if (req.reservedId) opts.reservedId = req.reservedId;
-    return opts;
-  }
-
-  /** peerAddress of the last peer seen: requests of one gate connection repeat it. */
-  private peerAddress(peer: string): string {
-    if (peer !== this.lastPeer) {
-      this.lastPeer = peer;
-      this.lastPeerAddress = peerAddress(peer);
-    }
-    return this.lastPeerAddress;
+    return new RpcExecuteOptions(req, ctx, this.state.type, this.accounting);
   }
 }

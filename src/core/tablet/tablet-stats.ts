@@ -25,12 +25,20 @@ export interface TabletStatsSnapshot {
   readonly reserved: { readonly reserves: number; readonly releases: number; readonly killed: number };
 }
 
+/** The mutable counters of one plan type; see TabletStats.planCounters. */
+export class PlanCounters implements PlanStats {
+  count = 0;
+  totalMs = 0;
+  rows = 0;
+  errors = 0;
+}
+
 /**
  * The query engine's counters, read by the tablet's /debug/vars and /metrics. Plain mutable counters owned by
  * one engine instance (no global registry); `snapshot()` returns a JSON-ready copy.
  */
 export class TabletStats {
-  private readonly plans = new Map<string, { count: number; totalMs: number; rows: number; errors: number }>();
+  private readonly plans = new Map<string, PlanCounters>();
   private readonly errors = new Map<string, number>();
   kills = 0;
   consolidations = 0;
@@ -44,11 +52,24 @@ export class TabletStats {
   reservedKilled = 0;
 
   recordQuery(planType: string, ms: number, rows: number, failed: boolean): void {
+    this.record(this.planCounters(planType), ms, rows, failed);
+  }
+
+  /**
+   * The counters of a plan type, for a caller that records many executions of one plan (`record`) without a
+   * lookup each time. The plan type appears in snapshots (with zero counts) from this call on.
+   */
+  planCounters(planType: string): PlanCounters {
     let p = this.plans.get(planType);
     if (!p) {
-      p = { count: 0, totalMs: 0, rows: 0, errors: 0 };
+      p = new PlanCounters();
       this.plans.set(planType, p);
     }
+    return p;
+  }
+
+  /** One execution of a plan whose counters came from `planCounters`. */
+  record(p: PlanCounters, ms: number, rows: number, failed: boolean): void {
     p.count++;
     p.totalMs += ms;
     p.rows += rows;
