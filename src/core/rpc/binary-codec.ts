@@ -11,7 +11,11 @@ import { VtError } from '../errors/index.js';
  *   ASCII8                     like STR8, for strings known to be ASCII (decoded without UTF-8 work)
  *   BUF                        varint length, then bytes (decoded as a fresh Buffer)
  *   ARR                        varint count, then values
- *   OBJ                        varint count, then (varint key length, UTF-8 key, value) pairs
+ *   OBJ                        varint count, then (varint key length, UTF-8 key, value) pairs (decoded, no
+ *                              longer written)
+ *   OBJK                       varint count, then every (varint key length, UTF-8 key), then every value in key
+ *                              order: the keys form one byte run, so a decoder recognises a repeated shape with
+ *                              one hash and compare and builds the object with a literal compiled for that shape
  * Varints are unsigned LEB128. Nesting is limited to MAX_DEPTH, which also turns cycles into a clear error.
  */
 const NULL = 0,
@@ -28,7 +32,8 @@ const STR8 = 9,
   BUF = 11,
   ARR = 12,
   OBJ = 13,
-  ASCII8 = 14;
+  ASCII8 = 14,
+  OBJK = 15;
 
 /**
  * Node's native slice decoders (present on every Buffer, not in @types/node). For short strings they cost
@@ -54,6 +59,7 @@ export class BinaryCodec implements Codec {
   private buf: Buffer = Buffer.allocUnsafe(4096);
   private pos = 0;
   private readonly keys = new KeyCache();
+  private readonly shapes = new ShapeCache();
 
   encode(value: unknown): Buffer {
     return this.encodeAfter(0, value);
@@ -71,7 +77,7 @@ export class BinaryCodec implements Codec {
   }
 
   decode(buf: Buffer): unknown {
-    const r = new Reader(buf, this.keys);
+    const r = new Reader(buf, this.keys, this.shapes);
     const v = r.value(0);
     if (r.pos !== buf.length) throw malformed(`${buf.length - r.pos} trailing bytes`);
     return v;
@@ -139,12 +145,10 @@ export class BinaryCodec implements Codec {
     }
     const keys = Object.keys(o);
     this.ensure(6);
-    this.buf[this.pos++] = OBJ;
+    this.buf[this.pos++] = OBJK;
     this.writeVarint(keys.length);
-    for (const k of keys) {
-      this.writeKey(k);
-      this.write(o[k], depth + 1);
-    }
+    for (let i = 0; i < keys.length; i++) this.writeKey(keys[i]!);
+    for (let i = 0; i < keys.length; i++) this.write(o[keys[i]!], depth + 1);
   }
 
   private writeKey(k: string): void {
@@ -285,11 +289,67 @@ class KeyCache {
   }
 }
 
+/** Builds one object of a known shape, reading its values from the Reader in key order. */
+type ShapeBuilder = (r: Reader, depth: number) => Record<string, unknown>;
+
+interface Shape {
+  /** The OBJK key run (lengths and bytes) this shape was compiled from. */
+  readonly keyBytes: Buffer;
+  readonly build: ShapeBuilder;
+}
+
+/** Shapes with more keys, longer key runs, or beyond this many shapes decode the generic way. */
+const MAX_SHAPE_KEYS = 64;
+const MAX_SHAPE_BYTES = 2048;
+const MAX_SHAPES = 512;
+
+/**
+ * Object shapes seen by one codec instance, by the hash of their OBJK key run. Each gets a builder compiled from
+ * an object literal, so every decoded object of a shape shares one V8 hidden class: no per-key string lookups or
+ * megamorphic keyed stores when decoding, and monomorphic property loads for the code that reads the results.
+ * Bounded: a peer sending endless new shapes gets the generic decoder once the cache is full.
+ */
+class ShapeCache {
+  private readonly byHash = new Map<number, Shape[]>();
+  private count = 0;
+
+  find(buf: Buffer, start: number, end: number, hash: number): Shape | undefined {
+    const list = this.byHash.get(hash);
+    if (list === undefined) return undefined;
+    const n = end - start;
+    for (const shape of list) {
+      const k = shape.keyBytes;
+      if (k.length !== n) continue;
+      let i = 0;
+      while (i < n && k[i] === buf[start + i]) i++;
+      if (i === n) return shape;
+    }
+    return undefined;
+  }
+
+  /** Compiles a builder for `keys` (the decoded key run), or undefined when the shape must decode generically. */
+  add(buf: Buffer, start: number, end: number, hash: number, keys: readonly string[]): Shape | undefined {
+    if (this.count >= MAX_SHAPES || keys.length > MAX_SHAPE_KEYS || end - start > MAX_SHAPE_BYTES) return undefined;
+    // A literal `"__proto__": v` would set the prototype instead of a property: such objects stay generic.
+    if (keys.includes('__proto__')) return undefined;
+    // JSON.stringify yields a valid JS string literal for any key, so peer-chosen keys cannot inject code.
+    const body = `return {${keys.map((k) => `${JSON.stringify(k)}: r.value(d)`).join(', ')}};`;
+    const build = new Function('r', 'd', body) as ShapeBuilder;
+    const shape: Shape = { keyBytes: Buffer.from(buf.subarray(start, end)), build };
+    const list = this.byHash.get(hash);
+    if (list === undefined) this.byHash.set(hash, [shape]);
+    else list.push(shape);
+    this.count++;
+    return shape;
+  }
+}
+
 class Reader {
   pos = 0;
   constructor(
     private readonly buf: Buffer,
     private readonly keys: KeyCache,
+    private readonly shapes: ShapeCache,
   ) {}
 
   value(depth: number): unknown {
@@ -383,9 +443,53 @@ class Reader {
         }
         return o;
       }
+      case OBJK:
+        if (depth >= MAX_DEPTH) throw malformed('nesting too deep');
+        return this.shaped(depth);
       default:
         throw malformed(`unknown tag ${tag}`);
     }
+  }
+
+  /** An OBJK object (tag consumed): a known shape's builder, else keys decoded one by one. */
+  private shaped(depth: number): Record<string, unknown> {
+    const buf = this.buf;
+    const n = this.varint();
+    // Every key takes at least one byte and every value another: a larger count is garbage.
+    if (n > (buf.length - this.pos) / 2) throw malformed('object count exceeds payload');
+    const start = this.pos;
+    let h = n;
+    for (let i = 0; i < n; i++) {
+      const kl = this.varint();
+      this.need(kl);
+      const end = this.pos + kl;
+      for (let j = this.pos; j < end; j++) h = (Math.imul(h, 31) + buf[j]!) | 0;
+      this.pos = end;
+    }
+    const end = this.pos;
+    const known = this.shapes.find(buf, start, end, h);
+    if (known !== undefined) return known.build(this, depth + 1);
+    const keys = new Array<string>(n);
+    this.pos = start;
+    for (let i = 0; i < n; i++) {
+      const kl = this.varint();
+      keys[i] = this.keys.get(buf, this.pos, (this.pos += kl));
+    }
+    const added = this.shapes.add(buf, start, end, h, keys);
+    if (added !== undefined) return added.build(this, depth + 1);
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      if (k === '__proto__')
+        Object.defineProperty(o, k, {
+          value: this.value(depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else o[k] = this.value(depth + 1);
+    }
+    return o;
   }
 
   private need(n: number): void {

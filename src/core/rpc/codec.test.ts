@@ -112,4 +112,53 @@ describe('BinaryCodec specifics', () => {
     const rows = Array.from({ length: 100 }, (_, i) => [String(i), `user${i}`, null, 'some text value', String(i * 7)]);
     expect(codec.encode(rows).length).toBeLessThan(new JsonCodec().encode(rows).length);
   });
+
+  it('decodes repeated object shapes from its shape cache with the same values and key order', () => {
+    const c = new BinaryCodec();
+    const mk = (i: number): Record<string, unknown> => ({ name: `c${i}`, type: i, charset: 45, flags: i % 2 === 0 });
+    for (let i = 0; i < 5; i++) {
+      const back = c.decode(c.encode({ fields: [mk(i), mk(i + 1)], rows: [] })) as { fields: unknown[] };
+      expect(back.fields).toEqual([mk(i), mk(i + 1)]);
+      expect(Object.keys(back.fields[0] as object)).toEqual(['name', 'type', 'charset', 'flags']);
+    }
+    // Same keys in another order, and keys split differently across the same bytes, are other shapes.
+    expect(c.decode(c.encode({ type: 1, name: 'x' }))).toEqual({ type: 1, name: 'x' });
+    expect(Object.keys(c.decode(c.encode({ type: 1, name: 'x' })) as object)).toEqual(['type', 'name']);
+    expect(c.decode(c.encode({ ab: 1, c: 2 }))).toEqual({ ab: 1, c: 2 });
+    expect(c.decode(c.encode({ a: 1, bc: 2 }))).toEqual({ a: 1, bc: 2 });
+    expect(c.decode(c.encode({}))).toEqual({});
+  });
+
+  it('keeps keys that look like code as data, and __proto__ as a property, on every decode', () => {
+    const c = new BinaryCodec();
+    const evil = { '"}; globalThis.pwned = 1; ({"': 1, '\u2028x': 2, '`${x}`': 3 };
+    for (let i = 0; i < 3; i++) {
+      expect(c.decode(c.encode(evil))).toEqual(evil);
+      const proto = c.decode(c.encode(JSON.parse('{"a":1,"__proto__":{"polluted":1}}'))) as Record<string, unknown>;
+      expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+      expect(Object.keys(proto)).toEqual(['a', '__proto__']);
+    }
+    expect((globalThis as Record<string, unknown>)['pwned']).toBeUndefined();
+  });
+
+  it('still decodes correctly once the shape cache is full', () => {
+    const c = new BinaryCodec();
+    for (let i = 0; i < 700; i++) {
+      const v = { [`k${i}`]: i, common: 'x' };
+      expect(c.decode(c.encode(v))).toEqual(v);
+    }
+    expect(c.decode(c.encode({ k3: 3, common: 'x' }))).toEqual({ k3: 3, common: 'x' });
+  });
+
+  it('rejects an object count larger than the payload could hold', () => {
+    // OBJK with a count of 100 and two bytes left.
+    expect(() => codec.decode(Buffer.from([15, 100, 1, 97]))).toThrow(/object count exceeds payload/);
+    // A key run that ends early.
+    expect(() => codec.decode(Buffer.from([15, 1, 5, 97, 98]))).toThrow(/truncated/);
+  });
+
+  it('decodes the older OBJ layout (interleaved keys and values)', () => {
+    // OBJ, 2 entries: "a" -> INT8 1, "b" -> NULL
+    expect(codec.decode(Buffer.from([13, 2, 1, 97, 4, 1, 1, 98, 0]))).toEqual({ a: 1, b: null });
+  });
 });
