@@ -299,6 +299,11 @@ describe('ClientConn against a real mariadbd', () => {
       const r = await one(d, 'select connection_id(), database(), @@character_set_results, @@collation_connection');
       expect(r.rows).toEqual([[String(d.threadId), 'dbc', 'utf8mb4', 'utf8mb4_general_ci']]);
       expect(d.serverVersion).toMatch(/MariaDB/);
+      // No IGNORE_SPACE capability: the session's sql_mode is the server's, as for any MySQL client.
+      const [[mode]] = (await one(d, 'select @@session.sql_mode = @@global.sql_mode')).rows;
+      expect(mode).toBe('1');
+      const [[ignoreSpace]] = (await one(d, "select find_in_set('IGNORE_SPACE', @@session.sql_mode)")).rows;
+      expect(ignoreSpace).toBe('0');
     } finally {
       d.close();
     }

@@ -27,15 +27,16 @@ export interface Credentials {
 export const UTF8MB4_GENERAL_CI = 45;
 
 /**
- * Capabilities this client asks for when the server offers them. FOUND_ROWS and IGNORE_SPACE are what mysql2
- * (this client's predecessor in DbConn) sent: affected rows of an UPDATE are the rows matched, and the session's
- * sql_mode carries IGNORE_SPACE; keeping them keeps vt's results unchanged. LOCAL_FILES and MULTI_STATEMENTS are
- * deliberately off: one statement per COM_QUERY and no file reads requested by the server.
+ * Capabilities this client asks for when the server offers them. FOUND_ROWS is what mysql2 (this client's
+ * predecessor in DbConn) sent and what most drivers ask the gate for: affected rows of an UPDATE are the rows
+ * matched. (Vitess honours each client's own FOUND_ROWS flag with a second tablet pool; vt does not yet.)
+ * IGNORE_SPACE, which mysql2 also sent, is left off: it would show up in every session's sql_mode and make
+ * built-in function names reserved words, which a client of MySQL does not expect. LOCAL_FILES and
+ * MULTI_STATEMENTS are deliberately off: one statement per COM_QUERY and no file reads requested by the server.
  */
 const WANTED =
   Cap.LONG_PASSWORD |
   Cap.FOUND_ROWS |
-  Cap.IGNORE_SPACE |
   Cap.PROTOCOL_41 |
   Cap.TRANSACTIONS |
   Cap.SECURE_CONNECTION |
