@@ -59,7 +59,8 @@ interface Waiter<C> {
  */
 export class ConnPool<C extends PoolableConn> {
   private readonly idle: C[] = [];
-  private readonly lent = new Set<C>();
+  /** Handed-out connections, unordered: an array, as a Set's add/delete churn costs more per statement. */
+  private readonly lent: C[] = [];
   private readonly waiters: Waiter<C>[] = [];
   private opened = 0;
   private inUse = 0;
@@ -125,17 +126,23 @@ export class ConnPool<C extends PoolableConn> {
     return this.openConn();
   }
 
-  /** Returns a connection; a closed one (killed, server gone) is dropped and its slot freed. */
-  put(conn: C): void {
-    if (!this.lent.delete(conn))
-      throw new VtError('INTERNAL', `${this.o.name} pool: put of a connection it did not lend`);
+  /**
+   * Returns a connection; a closed one (killed, server gone) is dropped and its slot freed. `now` (ms since epoch)
+   * is its last-use time, for a caller that has just read the clock.
+   */
+  put(conn: C, now = Date.now()): void {
+    const lent = this.lent;
+    const i = lent.lastIndexOf(conn);
+    if (i < 0) throw new VtError('INTERNAL', `${this.o.name} pool: put of a connection it did not lend`);
+    const last = lent.pop()!;
+    if (i < lent.length) lent[i] = last;
     this.inUse--;
     if (this.closed || conn.isClosed) {
       conn.close();
       this.releaseSlot();
       return;
     }
-    conn.lastUsed = Date.now();
+    conn.lastUsed = now;
     const w = this.waiters.shift();
     if (w) w.grant(conn);
     else this.idle.push(conn);
@@ -162,7 +169,7 @@ export class ConnPool<C extends PoolableConn> {
 
   /** Connections currently handed out (e.g. to kill their statements at shutdown). */
   lentConnections(): C[] {
-    return [...this.lent];
+    return this.lent.slice();
   }
 
   stats(): ConnPoolStats {
@@ -181,7 +188,7 @@ export class ConnPool<C extends PoolableConn> {
 
   private lend(c: C): void {
     this.inUse++;
-    this.lent.add(c);
+    this.lent.push(c);
   }
 
   /** The slot is already counted in `opened`; on failure it is released (and passed to a waiter). */

@@ -67,4 +67,22 @@ describe('Consolidator', () => {
     expect(c.consolidations).toBe(3);
     expect(c.inFlight).toBe(0);
   });
+
+  it('finds the right execution among many in flight, settled in any order', async () => {
+    const c = new Consolidator<string>();
+    const keys = Array.from({ length: 40 }, (_, i) => `select ${i}`);
+    const leads = keys.map((k) => c.lead(k));
+    const joined = keys.map((k) => c.join(k)!);
+    expect(c.inFlight).toBe(40);
+    // Settle from the middle outwards, so entries move around in the list and the index is dropped midway.
+    const order = keys.map((_, i) => i).sort((a, b) => Math.abs(a - 20) - Math.abs(b - 20));
+    for (const i of order) {
+      expect(c.join(keys[i]!)).toBe(joined[i]);
+      c.resolve(leads[i]!, `result ${i}`);
+      expect(c.join(keys[i]!)).toBeUndefined();
+    }
+    expect(await Promise.all(joined)).toEqual(keys.map((_, i) => `result ${i}`));
+    expect(c.inFlight).toBe(0);
+    expect(c.consolidations).toBe(80);
+  });
 });

@@ -4,12 +4,16 @@
  */
 export class Consolidation<T> {
   joiners = 0;
+  /** Index in the consolidator's list of executions in flight. */
+  slot = 0;
   shared: Promise<T> | undefined = undefined;
   resolveShared: ((r: T) => void) | undefined = undefined;
   rejectShared: ((err: unknown) => void) | undefined = undefined;
 
   constructor(readonly key: string) {}
 }
+
+const SCAN_MAX = 16;
 
 /**
  * Runs identical concurrent requests once (Vitess's query consolidator). The first caller for a key executes;
@@ -22,7 +26,13 @@ export class Consolidation<T> {
  * Consolidation (before the leader uses the result itself, so that it is frozen if shared).
  */
 export class Consolidator<T> {
-  private readonly inflight = new Map<string, Consolidation<T>>();
+  /**
+   * Executions in flight, found by a linear scan while there are few: comparing a handful of strings costs less
+   * than hashing the key and a Map's set/delete churn. Past SCAN_MAX entries `index` maps keys as well, until
+   * the list is back to SCAN_MAX / 2.
+   */
+  private readonly list: Consolidation<T>[] = [];
+  private index: Map<string, Consolidation<T>> | undefined = undefined;
   private count = 0;
 
   constructor(
@@ -59,7 +69,7 @@ export class Consolidator<T> {
 
   /** The result of the execution in flight under `key` (counted as a consolidation), or undefined if none. */
   join(key: string): Promise<T> | undefined {
-    const c = this.inflight.get(key);
+    const c = this.find(key);
     if (c === undefined) return undefined;
     c.joiners++;
     this.count++;
@@ -74,7 +84,11 @@ export class Consolidator<T> {
   /** Marks `key` as in flight with the caller as its executor (call after `join` returned undefined). */
   lead(key: string): Consolidation<T> {
     const c = new Consolidation<T>(key);
-    this.inflight.set(key, c);
+    const list = this.list;
+    c.slot = list.length;
+    list.push(c);
+    if (this.index !== undefined) this.index.set(key, c);
+    else if (list.length > SCAN_MAX) this.index = new Map(list.map((e) => [e.key, e]));
     return c;
   }
 
@@ -99,11 +113,27 @@ export class Consolidator<T> {
   }
 
   get inFlight(): number {
-    return this.inflight.size;
+    return this.list.length;
   }
 
-  /** `lead` follows a `join` that found nothing, synchronously: the entry under the key is `c` until now. */
+  private find(key: string): Consolidation<T> | undefined {
+    if (this.index !== undefined) return this.index.get(key);
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) if (list[i]!.key === key) return list[i];
+    return undefined;
+  }
+
+  /** `lead` follows a `join` that found nothing, synchronously: `c` is the only entry under its key. */
   private drop(c: Consolidation<T>): void {
-    this.inflight.delete(c.key);
+    const list = this.list;
+    const last = list.pop()!;
+    if (last !== c) {
+      list[c.slot] = last;
+      last.slot = c.slot;
+    }
+    if (this.index !== undefined) {
+      this.index.delete(c.key);
+      if (list.length <= SCAN_MAX / 2) this.index = undefined;
+    }
   }
 }

@@ -111,8 +111,9 @@ export class QueryExecutor {
     }
     return execOn(conn, sql, this.execOpts(timeoutMs, signal)).then(
       (r) => {
-        pool.put(conn);
-        return this.succeeded(cp, started, r, opts, onDone);
+        const now = Date.now();
+        pool.put(conn, now);
+        return this.succeeded(cp, started, now, r, opts, onDone);
       },
       (err: unknown) => {
         pool.put(conn);
@@ -145,9 +146,10 @@ export class QueryExecutor {
         : execOn(conn, sql, this.execOpts(timeoutMs, undefined));
     return p.then(
       (r) => {
-        if (conn !== undefined) pool.put(conn);
+        const now = Date.now();
+        if (conn !== undefined) pool.put(conn, now);
         cons.resolve(lead, r);
-        return this.succeeded(cp, started, r, opts, onDone);
+        return this.succeeded(cp, started, now, r, opts, onDone);
       },
       (err: unknown) => {
         if (conn !== undefined) pool.put(conn);
@@ -166,17 +168,21 @@ export class QueryExecutor {
     onDone: (() => void) | undefined,
   ): Promise<QueryResult> {
     return p.then(
-      (r) => this.succeeded(cp, started, r, opts, onDone),
+      (r) => this.succeeded(cp, started, Date.now(), r, opts, onDone),
       (err: unknown) => {
         throw this.failed(cp, started, err, opts, onDone);
       },
     );
   }
 
-  /** Row cap, stats, `onDone`: the result, or throws the row-cap error (after counting it as a failure). */
+  /**
+   * Row cap, stats, `onDone`: the result, or throws the row-cap error (after counting it as a failure). `now` is
+   * the clock read once when the statement returned.
+   */
   private succeeded(
     cp: CompiledPlan,
     started: number,
+    now: number,
     r: QueryResult,
     opts: ExecuteOptions,
     onDone: (() => void) | undefined,
@@ -187,7 +193,7 @@ export class QueryExecutor {
       const err = new VtError('ABORTED', `Row count exceeded ${maxRows}`, { reason: 'RowCountExceeded' });
       throw this.failed(cp, started, err, opts, onDone);
     }
-    this.d.stats.record(cp.counters, Date.now() - started, rows, false);
+    this.d.stats.record(cp.counters, now - started, rows, false);
     onDone?.();
     return r;
   }
