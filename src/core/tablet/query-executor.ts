@@ -144,16 +144,17 @@ export class QueryExecutor {
       conn === undefined
         ? this.onPool(pool, this.d.config.queryPoolTimeoutMs, sql, timeoutMs, undefined)
         : execOn(conn, sql, this.execOpts(timeoutMs, undefined));
+    // The consolidation is settled first, so that joiners get their answer whatever happens after.
     return p.then(
       (r) => {
+        cons.resolve(lead, r);
         const now = Date.now();
         if (conn !== undefined) pool.put(conn, now);
-        cons.resolve(lead, r);
         return this.succeeded(cp, started, now, r, opts, onDone);
       },
       (err: unknown) => {
-        if (conn !== undefined) pool.put(conn);
         cons.reject(lead, err);
+        if (conn !== undefined) pool.put(conn);
         throw this.failed(cp, started, err, opts, onDone);
       },
     );
