@@ -111,7 +111,7 @@ async function main(): Promise<void> {
         }),
       );
 
-    // The tablet's own mysqld client layer (DbConn over mysql2, as its pools use it), in this process.
+    // The tablet's own mysqld client layer (DbConn over src/core/dbclient, as its pools use it), in this process.
     const dbConns: DbConn[] = [];
     for (let w = 0; w < 8; w++)
       dbConns.push(await DbConn.connect({ socketPath: t.mysqld.paths.socket, user: 'vt_app', database: 'vt_bench' }));
