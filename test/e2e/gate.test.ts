@@ -167,6 +167,34 @@ describe('vt gate: unsharded keyspace through mysql2', () => {
     expect(Number(after[0]!['s'])).toBe(31);
   });
 
+  it("counts UPDATE's affected rows as matched or changed rows by the client's CLIENT_FOUND_ROWS flag", async () => {
+    const found = await connect('commerce'); // mysql2 sets FOUND_ROWS by default
+    const changed = await connect('commerce', { flags: ['-FOUND_ROWS'] });
+    await found.query('create table found_rows_t (id int primary key, v int)');
+    await found.query('insert into found_rows_t values (1, 5), (2, 5), (3, 7)');
+    const unchanged = 'update found_rows_t set v = 5 where id in (1, 2)';
+    const [a] = await found.query<mysql.ResultSetHeader>(unchanged);
+    expect(a.affectedRows).toBe(2); // matched
+    const [b] = await changed.query<mysql.ResultSetHeader>(unchanged);
+    expect(b.affectedRows).toBe(0); // changed, as MySQL tells a client without the flag
+    expect(b.info).toMatch(/Rows matched: 2 {2}Changed: 0/);
+    const [c] = await changed.query<mysql.ResultSetHeader>('update found_rows_t set v = 7 where id in (2, 3)');
+    expect(c.affectedRows).toBe(1);
+    // The same inside transactions (their connections come from the matching pool) and on reserved connections.
+    for (const [conn, want] of [
+      [found, 2],
+      [changed, 0],
+    ] as const) {
+      await conn.query('begin');
+      const [t] = await conn.query<mysql.ResultSetHeader>(unchanged);
+      expect(t.affectedRows).toBe(want === 2 ? 2 : 1); // both match; only id 2 (now 7) changes
+      await conn.query('rollback');
+      await conn.query("set sql_mode = 'STRICT_ALL_TABLES'");
+      const [r] = await conn.query<mysql.ResultSetHeader>('update found_rows_t set v = v where id = 3');
+      expect(r.affectedRows).toBe(want === 2 ? 1 : 0);
+    }
+  });
+
   it('keeps MySQL error codes: duplicate key, unknown table, syntax, unknown database, no database', async () => {
     const c = await connect('commerce');
     const dup = await mysqlError(c.query("insert into product (sku, price) values ('a', 1)"));

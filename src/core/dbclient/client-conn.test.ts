@@ -281,6 +281,18 @@ describe('ClientConn against a real mariadbd', () => {
     expect(sel.end.warnings).toBe(1);
   });
 
+  it('asks for CLIENT_FOUND_ROWS only when told: UPDATE then counts matched rather than changed rows', async () => {
+    await query(c, 'create table dbc.fr (id int primary key, v int)');
+    await query(c, 'insert into dbc.fr values (1, 1), (2, 1)');
+    const found = await ClientConn.connect({ ...root, foundRows: true });
+    try {
+      expect((await one(c, 'update dbc.fr set v = 1')).end.affectedRows).toBe(0);
+      expect((await one(found, 'update dbc.fr set v = 1')).end.affectedRows).toBe(2);
+    } finally {
+      found.close();
+    }
+  });
+
   it('reads every result of a CALL, flagged with more-results, and does not send multi-statements', async () => {
     await query(c, 'create procedure dbc.two() begin select 1 a; select 2 b, 3 c; end');
     const rs = await query(c, 'call dbc.two()');

@@ -28,6 +28,8 @@ export interface ConnectOptions extends Credentials {
    * false keeps the EOF packets (both framings are supported; tests run both).
    */
   readonly deprecateEof?: boolean;
+  /** CLIENT_FOUND_ROWS: UPDATE reports the rows it matched instead of the rows it changed. Default false. */
+  readonly foundRows?: boolean;
 }
 
 /**
@@ -323,7 +325,12 @@ export class ClientConn {
     const g = parseGreeting(buf.subarray(start, end));
     this.greetingThreadId = g.threadId;
     this.serverVersionText = g.serverVersion;
-    this.caps = clientCapabilities(g.capabilities, this.opts.database, this.opts.deprecateEof ?? true);
+    this.caps = clientCapabilities(
+      g.capabilities,
+      this.opts.database,
+      this.opts.deprecateEof ?? true,
+      this.opts.foundRows ?? false,
+    );
     this.deprecateEof = (this.caps & Cap.DEPRECATE_EOF) !== 0;
     this.state = AUTH;
     this.send(handshakeResponse(g, this.caps, this.opts));

@@ -27,16 +27,14 @@ export interface Credentials {
 export const UTF8MB4_GENERAL_CI = 45;
 
 /**
- * Capabilities this client asks for when the server offers them. FOUND_ROWS is what mysql2 (this client's
- * predecessor in DbConn) sent and what most drivers ask the gate for: affected rows of an UPDATE are the rows
- * matched. (Vitess honours each client's own FOUND_ROWS flag with a second tablet pool; vt does not yet.)
- * IGNORE_SPACE, which mysql2 also sent, is left off: it would show up in every session's sql_mode and make
- * built-in function names reserved words, which a client of MySQL does not expect. LOCAL_FILES and
- * MULTI_STATEMENTS are deliberately off: one statement per COM_QUERY and no file reads requested by the server.
+ * Capabilities this client asks for when the server offers them. FOUND_ROWS only on request (`foundRows`): the
+ * tablet keeps such connections for gate clients that asked for it, as Vitess's found-rows pool does. IGNORE_SPACE
+ * (which mysql2 sent) is left off: it would show up in every session's sql_mode and make built-in function names
+ * reserved words. LOCAL_FILES and MULTI_STATEMENTS are deliberately off: one statement per COM_QUERY and no file
+ * reads requested by the server.
  */
 const WANTED =
   Cap.LONG_PASSWORD |
-  Cap.FOUND_ROWS |
   Cap.PROTOCOL_41 |
   Cap.TRANSACTIONS |
   Cap.SECURE_CONNECTION |
@@ -82,9 +80,18 @@ export function parseGreeting(payload: Buffer): Greeting {
   }
 }
 
-/** The capabilities both sides support; CONNECT_WITH_DB only when a database is named. */
-export function clientCapabilities(server: number, database: string | undefined, deprecateEof: boolean): number {
+/**
+ * The capabilities both sides support; CONNECT_WITH_DB only when a database is named, FOUND_ROWS (affected rows
+ * of an UPDATE are the rows matched, not the rows changed) only when asked for.
+ */
+export function clientCapabilities(
+  server: number,
+  database: string | undefined,
+  deprecateEof: boolean,
+  foundRows = false,
+): number {
   let caps = WANTED;
+  if (foundRows) caps |= Cap.FOUND_ROWS;
   if (database) caps |= Cap.CONNECT_WITH_DB;
   if (!deprecateEof) caps &= ~Cap.DEPRECATE_EOF;
   return (caps & server) >>> 0;

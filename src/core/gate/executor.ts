@@ -42,6 +42,8 @@ export interface ExecutorOptions {
 export interface ExecuteContext {
   readonly connectionId: number;
   readonly signal: AbortSignal;
+  /** The client connection negotiated CLIENT_FOUND_ROWS (UPDATE counts matched rows, as MySQL does for it). */
+  readonly foundRows?: boolean;
 }
 
 /** Where a statement went, for the stats. */
@@ -237,7 +239,7 @@ export class Executor {
   private callSettings(session: GateSession, plan: GatePlan, ctx: ExecuteContext): CallSettings {
     const d = directiveInt(plan.info.directives, Directive.QUERY_TIMEOUT_MS);
     const t = d ?? (session.queryTimeoutMs || this.o.queryTimeoutMs || 0);
-    return { timeoutMs: t > 0 ? t : undefined, signal: ctx.signal };
+    return { timeoutMs: t > 0 ? t : undefined, signal: ctx.signal, foundRows: ctx.foundRows === true };
   }
 
   /**

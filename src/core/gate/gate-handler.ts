@@ -11,6 +11,7 @@ import type {
 import { bindVar, type BindVar, type BindVars, type ScalarBindVar } from '../sql/bind-vars.js';
 import type { NormalizeResult } from '../sql/normalize.js';
 import { splitStatements } from '../sql/split-statements.js';
+import { Cap } from '../protocol/constants.js';
 import { MysqlType } from '../sqltypes/mysql-type.js';
 import type { Field } from '../sqltypes/field.js';
 import { collectResults, resultEvents, type QueryResult, type ResultEvent } from '../sqltypes/result.js';
@@ -101,7 +102,13 @@ export class GateHandler implements Handler {
     const s = session(conn);
     let r: QueryResult | AsyncIterable<ResultEvent>;
     try {
-      r = await this.executor.executeOne(s, new CallContext(conn.id, opts), sql, params, normalized);
+      r = await this.executor.executeOne(
+        s,
+        new CallContext(conn.id, (conn.capabilities & Cap.FOUND_ROWS) !== 0, opts),
+        sql,
+        params,
+        normalized,
+      );
     } finally {
       sync(conn, s);
     }
@@ -129,6 +136,7 @@ export class GateHandler implements Handler {
 class CallContext implements ExecuteContext {
   constructor(
     readonly connectionId: number,
+    readonly foundRows: boolean,
     private readonly opts: ExecuteOptions,
   ) {}
 

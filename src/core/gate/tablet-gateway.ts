@@ -11,6 +11,8 @@ import { targetKey } from './target.js';
 export interface CallSettings {
   readonly timeoutMs: number | undefined;
   readonly signal: AbortSignal;
+  /** The client connection set CLIENT_FOUND_ROWS: the tablet runs its writes on found-rows connections. */
+  readonly foundRows?: boolean;
 }
 
 export interface ShardQuery {
@@ -246,8 +248,13 @@ export class TabletGateway {
   }
 }
 
+const FOUND_ROWS_OPTIONS: QueryOptions = { clientFoundRows: true };
+
 function queryOptions(cs: CallSettings): QueryOptions | undefined {
-  return cs.timeoutMs === undefined ? undefined : { queryTimeoutMs: cs.timeoutMs };
+  if (cs.timeoutMs === undefined) return cs.foundRows === true ? FOUND_ROWS_OPTIONS : undefined;
+  return cs.foundRows === true
+    ? { queryTimeoutMs: cs.timeoutMs, clientFoundRows: true }
+    : { queryTimeoutMs: cs.timeoutMs };
 }
 
 /** The tablet no longer knows the reserved connection / transaction, or cannot be reached. */

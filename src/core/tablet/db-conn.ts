@@ -13,6 +13,8 @@ export interface ConnParams {
   /** Default database (the tablet's `vt_<keyspace>`); omitted for dba connections made before it exists. */
   readonly database?: string;
   readonly connectTimeoutMs?: number;
+  /** CLIENT_FOUND_ROWS: UPDATE reports rows matched instead of rows changed (for gate clients that asked). */
+  readonly foundRows?: boolean;
 }
 
 /** Runs `KILL QUERY` for a connection id on a different connection; consumed here, implemented by QueryKiller. */

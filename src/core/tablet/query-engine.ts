@@ -44,6 +44,8 @@ export interface QueryEngineVars {
     readonly query: ConnPoolStats;
     readonly stream: ConnPoolStats;
     readonly transaction: ConnPoolStats;
+    /** The transaction pool's CLIENT_FOUND_ROWS twin. */
+    readonly transactionFoundRows: ConnPoolStats;
   };
   readonly openTransactions: number;
   readonly reservedConnections: number;
@@ -68,6 +70,7 @@ export class QueryEngine {
   private readonly queryPool: ConnPool<DbConn>;
   private readonly streamPool: ConnPool<DbConn>;
   private readonly txPool: ConnPool<DbConn>;
+  private readonly txPoolFoundRows: ConnPool<DbConn>;
   private readonly killer: QueryKiller;
   private readonly tx: TxEngine;
   private readonly consolidator: Consolidator<QueryResult>;
@@ -85,15 +88,38 @@ export class QueryEngine {
   constructor(private readonly o: QueryEngineOptions) {
     const c = (this.config = o.config);
     const logger = o.env.logger;
-    const connect = (): Promise<DbConn> => DbConn.connect({ connectTimeoutMs: c.connectTimeoutMs, ...o.app });
-    const pool = (name: string, capacity: number, timeoutMs: number, timeoutMessage: string): ConnPool<DbConn> =>
-      new ConnPool({ name, capacity, timeoutMs, timeoutMessage, idleTimeoutMs: c.idleTimeoutMs, connect });
+    const connector = (foundRows: boolean) => (): Promise<DbConn> =>
+      DbConn.connect({ connectTimeoutMs: c.connectTimeoutMs, ...o.app, foundRows });
+    const pool = (
+      name: string,
+      capacity: number,
+      timeoutMs: number,
+      timeoutMessage: string,
+      foundRows = false,
+    ): ConnPool<DbConn> =>
+      new ConnPool({
+        name,
+        capacity,
+        timeoutMs,
+        timeoutMessage,
+        idleTimeoutMs: c.idleTimeoutMs,
+        connect: connector(foundRows),
+      });
     this.queryPool = pool('query', c.poolSize, c.queryPoolTimeoutMs, 'resource pool timed out');
     this.streamPool = pool('stream', c.streamPoolSize, c.streamPoolTimeoutMs, 'resource pool timed out');
     this.txPool = pool('transaction', c.txPoolSize, c.txPoolTimeoutMs, 'transaction pool connection limit exceeded');
+    // As Vitess's found-rows pool: same size, its connections opened only when such a client writes.
+    this.txPoolFoundRows = pool(
+      'transaction_found_rows',
+      c.txPoolSize,
+      c.txPoolTimeoutMs,
+      'transaction pool connection limit exceeded',
+      true,
+    );
     this.killer = new QueryKiller({ connectTimeoutMs: c.connectTimeoutMs, ...o.dba }, () => this.stats.kills++);
     this.tx = new TxEngine({
       pool: this.txPool,
+      foundRowsPool: this.txPoolFoundRows,
       stats: this.stats,
       logger,
       killConnection: (id) => this.killer.killConnection(id),
@@ -109,6 +135,7 @@ export class QueryEngine {
       config: c,
       queryPool: this.queryPool,
       txPool: this.txPool,
+      txPoolFoundRows: this.txPoolFoundRows,
       streamPool: this.streamPool,
       tx: this.tx,
       killer: this.killer,
@@ -137,6 +164,7 @@ export class QueryEngine {
     this.queryPool.open();
     this.streamPool.open();
     this.txPool.open();
+    this.txPoolFoundRows.open();
     this.tx.open();
     this.isServing = true;
   }
@@ -161,6 +189,7 @@ export class QueryEngine {
     this.queryPool.close();
     this.streamPool.close();
     this.txPool.close();
+    this.txPoolFoundRows.close();
     this.killer.close();
   }
 
@@ -212,7 +241,7 @@ export class QueryEngine {
     }
   }
 
-  begin(opts: Pick<ExecuteOptions, 'reservedId' | 'signal'> = {}): Promise<number> {
+  begin(opts: Pick<ExecuteOptions, 'reservedId' | 'signal'> & { foundRows?: boolean } = {}): Promise<number> {
     return this.track(() => this.tx.begin(opts));
   }
 
@@ -223,6 +252,7 @@ export class QueryEngine {
       const transactionId = await this.tx.begin({
         ...(o.reservedId ? { reservedId: o.reservedId } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
+        foundRows: o.clientFoundRows === true,
       });
       return this.runIn(req, transactionId, o.reservedId ?? 0);
     });
@@ -238,7 +268,10 @@ export class QueryEngine {
   }
 
   /** Reserves a connection with `settings` applied (or reserves the transaction's connection); returns the id. */
-  reserve(settings: readonly string[], opts: Pick<ExecuteOptions, 'transactionId' | 'signal'> = {}): Promise<number> {
+  reserve(
+    settings: readonly string[],
+    opts: Pick<ExecuteOptions, 'transactionId' | 'signal'> & { foundRows?: boolean } = {},
+  ): Promise<number> {
     return this.track(() => this.tx.reserve(settings, opts));
   }
 
@@ -249,6 +282,7 @@ export class QueryEngine {
       const reservedId = await this.tx.reserve(settings, {
         ...(o.transactionId ? { transactionId: o.transactionId } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
+        foundRows: o.clientFoundRows === true,
       });
       return this.runIn(req, o.transactionId ?? 0, reservedId);
     });
@@ -258,7 +292,10 @@ export class QueryEngine {
   reserveBeginExecute(settings: readonly string[], req: ExecuteRequest): Promise<StatefulExecuteResult> {
     return this.track(async () => {
       const o = req.options ?? {};
-      const reservedId = await this.tx.reserve(settings, o.signal ? { signal: o.signal } : {});
+      const reservedId = await this.tx.reserve(settings, {
+        ...(o.signal ? { signal: o.signal } : {}),
+        foundRows: o.clientFoundRows === true,
+      });
       try {
         await this.tx.begin({ reservedId });
       } catch (err) {
@@ -280,7 +317,12 @@ export class QueryEngine {
     return {
       serving: this.isServing,
       stats: this.stats.snapshot(),
-      pools: { query: this.queryPool.stats(), stream: this.streamPool.stats(), transaction: this.txPool.stats() },
+      pools: {
+        query: this.queryPool.stats(),
+        stream: this.streamPool.stats(),
+        transaction: this.txPool.stats(),
+        transactionFoundRows: this.txPoolFoundRows.stats(),
+      },
       openTransactions: counts.transactions,
       reservedConnections: counts.reserved,
       planCache: this.plans.stats(),

@@ -28,6 +28,11 @@ export interface ExecuteOptions {
   /** Opt this query out of consolidation. */
   readonly skipConsolidator?: boolean;
   /**
+   * The gate's client set CLIENT_FOUND_ROWS: writes run on connections with that flag, so UPDATE reports the rows
+   * it matched rather than the rows it changed (Vitess's ExecuteOptions.client_found_rows).
+   */
+  readonly clientFoundRows?: boolean;
+  /**
    * QueryExecutor.execute / QueryEngine.execute call this once with the error, just before the returned promise
    * rejects with it (the RPC service counts failures by code without a promise layer of its own).
    */
@@ -45,6 +50,8 @@ export interface QueryExecutorDeps {
   readonly queryPool: ConnPool<DbConn>;
   /** Autocommit DML runs on the transaction pool, as in Vitess, so writes are capped by the transaction cap. */
   readonly txPool: ConnPool<DbConn>;
+  /** The transaction pool's CLIENT_FOUND_ROWS twin, for autocommit DML of clients that set the flag. */
+  readonly txPoolFoundRows: ConnPool<DbConn>;
   readonly streamPool: ConnPool<DbConn>;
   readonly tx: TxEngine;
   readonly killer: Killer;
@@ -102,7 +109,7 @@ export class QueryExecutor {
     if (cp.consolidatable && this.consolidate(opts))
       return this.consolidated(cp, started, sql, timeoutMs, opts, onDone);
     const dml = cp.autocommitDml;
-    const pool = dml ? this.d.txPool : this.d.queryPool;
+    const pool = dml ? (opts.clientFoundRows === true ? this.d.txPoolFoundRows : this.d.txPool) : this.d.queryPool;
     const signal = opts.signal;
     const conn = pool.getIdle(signal);
     if (conn === undefined) {

@@ -18,6 +18,8 @@ export interface QueryOptions {
   readonly skipConsolidator?: boolean;
   /** The effective caller (query rules match User on it). */
   readonly callerUser?: string;
+  /** The gate's client set CLIENT_FOUND_ROWS (UPDATE reports rows matched, not changed); Vitess's client_found_rows. */
+  readonly clientFoundRows?: boolean;
 }
 
 export interface ExecuteRequest {

@@ -72,6 +72,7 @@ class RpcExecuteOptions implements ExecuteOptions {
   // Every field is set in the constructor (undefined when absent), so all instances share one hidden class.
   readonly queryTimeoutMs: number | undefined;
   readonly skipConsolidator: boolean;
+  readonly clientFoundRows: boolean;
   readonly transactionId: number | undefined;
   readonly reservedId: number | undefined;
   private readonly callerUser: string | undefined;
@@ -85,6 +86,7 @@ class RpcExecuteOptions implements ExecuteOptions {
     const o = req.options;
     this.queryTimeoutMs = o?.queryTimeoutMs || undefined;
     this.skipConsolidator = o?.skipConsolidator === true;
+    this.clientFoundRows = o?.clientFoundRows === true;
     this.callerUser = o?.callerUser || undefined;
     this.transactionId = req.transactionId || undefined;
     this.reservedId = req.reservedId || undefined;
@@ -163,6 +165,7 @@ export class TabletQueryService implements ServiceImpl<Methods> {
       const transactionId = await this.engine.begin({
         signal: ctx.signal,
         ...(req.reservedId ? { reservedId: req.reservedId } : {}),
+        foundRows: req.options?.clientFoundRows === true,
       });
       return { transactionId };
     });

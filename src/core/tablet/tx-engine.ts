@@ -11,6 +11,8 @@ import type { TabletStats } from './tablet-stats.js';
 export interface StatefulConn {
   readonly id: number;
   readonly conn: DbConn;
+  /** The pool `conn` came from and goes back to. */
+  readonly pool: ConnPool<DbConn>;
   inTx: boolean;
   reserved: boolean;
   /** When the current transaction began (ms since epoch); the killer measures the transaction timeout from it. */
@@ -25,6 +27,11 @@ export interface StatefulConn {
 
 export interface TxEngineOptions {
   readonly pool: ConnPool<DbConn>;
+  /**
+   * Connections with CLIENT_FOUND_ROWS, for sessions of gate clients that asked for it (Vitess's found-rows pool);
+   * without it every session uses `pool`.
+   */
+  readonly foundRowsPool?: ConnPool<DbConn>;
   readonly stats: TabletStats;
   readonly logger: Logger;
   /** Kills a connection on mysqld (rolling back its transaction and releasing its locks). */
@@ -73,7 +80,7 @@ export class TxEngine {
   }
 
   /** Begins a transaction on a new connection, or on the reserved connection `reservedId`; returns its id. */
-  async begin(opts: { reservedId?: number; signal?: AbortSignal } = {}): Promise<number> {
+  async begin(opts: { reservedId?: number; signal?: AbortSignal; foundRows?: boolean } = {}): Promise<number> {
     if (opts.reservedId) {
       const sc = this.lock(opts.reservedId, 'begin');
       try {
@@ -87,17 +94,18 @@ export class TxEngine {
         this.unlock(sc);
       }
     }
-    const conn = await this.o.pool.get({
+    const pool = this.poolFor(opts.foundRows);
+    const conn = await pool.get({
       timeoutMs: this.o.txPoolTimeoutMs,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     try {
       await conn.exec('begin');
     } catch (err) {
-      this.o.pool.put(conn);
+      pool.put(conn);
       throw err;
     }
-    const sc = this.register(conn);
+    const sc = this.register(conn, pool);
     sc.inTx = true;
     this.o.stats.begins++;
     return sc.id;
@@ -109,7 +117,7 @@ export class TxEngine {
    */
   async reserve(
     settings: readonly string[],
-    opts: { transactionId?: number; signal?: AbortSignal } = {},
+    opts: { transactionId?: number; signal?: AbortSignal; foundRows?: boolean } = {},
   ): Promise<number> {
     if (opts.transactionId) {
       const sc = this.lock(opts.transactionId, 'reserve');
@@ -123,17 +131,18 @@ export class TxEngine {
         this.unlock(sc);
       }
     }
-    const conn = await this.o.pool.get({
+    const pool = this.poolFor(opts.foundRows);
+    const conn = await pool.get({
       timeoutMs: this.o.txPoolTimeoutMs,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     try {
       for (const s of settings) await conn.exec(s);
     } catch (err) {
-      this.o.pool.discard(conn);
+      pool.discard(conn);
       throw err;
     }
-    const sc = this.register(conn);
+    const sc = this.register(conn, pool);
     sc.reserved = true;
     sc.settings.push(...settings);
     this.o.stats.reserves++;
@@ -165,7 +174,7 @@ export class TxEngine {
 
   unlock(sc: StatefulConn): void {
     sc.busy = false;
-    if (sc.ended) this.o.pool.put(sc.conn);
+    if (sc.ended) sc.pool.put(sc.conn);
     else if (sc.conn.isClosed) this.end(sc, 'connection to mysqld lost');
   }
 
@@ -226,11 +235,17 @@ export class TxEngine {
     }
   }
 
-  private register(conn: DbConn): StatefulConn {
+  /** The pool for a session with or without CLIENT_FOUND_ROWS. */
+  poolFor(foundRows: boolean | undefined): ConnPool<DbConn> {
+    return foundRows === true && this.o.foundRowsPool !== undefined ? this.o.foundRowsPool : this.o.pool;
+  }
+
+  private register(conn: DbConn, pool: ConnPool<DbConn>): StatefulConn {
     const id = ++this.nextId;
     const sc: StatefulConn = {
       id,
       conn,
+      pool,
       inTx: false,
       reserved: false,
       txStartedAt: Date.now(),
@@ -249,7 +264,7 @@ export class TxEngine {
     this.ended.set(sc.id, `ended at ${new Date().toISOString()} (${why})`);
     if (this.ended.size > ENDED_MEMORY) this.ended.delete(this.ended.keys().next().value as number);
     sc.ended = true;
-    if (!sc.busy) this.o.pool.put(sc.conn);
+    if (!sc.busy) sc.pool.put(sc.conn);
   }
 
   /** Kills the connection on mysqld (rollback + lock release even mid-statement), then ends it. */
