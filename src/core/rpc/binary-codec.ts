@@ -11,8 +11,8 @@ import { VtError } from '../errors/index.js';
  *   ASCII8                     like STR8, for strings known to be ASCII (decoded without UTF-8 work)
  *   BUF                        varint length, then bytes (decoded as a fresh Buffer)
  *   ARR                        varint count, then values
- *   OBJ                        varint count, then (varint key length, UTF-8 key, value) pairs (decoded, no
- *                              longer written)
+ *   OBJ                        varint count, then (varint key length, UTF-8 key, value) pairs (codec id 1's
+ *                              layout: still decoded, no longer written)
  *   OBJK                       varint count, then every (varint key length, UTF-8 key), then every value in key
  *                              order: the keys form one byte run, so a decoder recognises a repeated shape with
  *                              one hash and compare and builds the object with a literal compiled for that shape
@@ -54,7 +54,11 @@ const MAX_I64 = (1n << 63n) - 1n;
  * code); use one instance per connection or per process.
  */
 export class BinaryCodec implements Codec {
-  readonly id = 1;
+  /**
+   * 3 since objects are written as OBJK: a peer built before that (id 1) could not read them, so the preface makes
+   * such a pair fail at connect ("unsupported codec id") instead of on the first object.
+   */
+  readonly id = 3;
   readonly name = 'binary';
   private buf: Buffer = Buffer.allocUnsafe(4096);
   private pos = 0;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { testEnv } from '../env/env.js';
 import { VtError } from '../errors/index.js';
+import { BinaryCodec } from './binary-codec.js';
 import { RpcClient } from './rpc-client.js';
 import { RpcServer } from './rpc-server.js';
 import { recordingLogger, sleep, waitFor } from './test-helpers.js';
@@ -224,5 +225,22 @@ describe('RPC failure handling', () => {
       code: 'UNAVAILABLE',
       message: expect.stringContaining('does not support the "binary" codec'),
     });
+  });
+
+  it('a client of the pre-OBJK binary layout (codec id 1) is refused at connect, not on its first object', async () => {
+    const server = new RpcServer(testEnv());
+    const { port } = await server.listen(0, '127.0.0.1');
+    cleanups.push(() => server.close());
+    const current = new BinaryCodec();
+    const v1 = {
+      id: 1,
+      name: 'binary v1',
+      encode: (v: unknown) => current.encode(v),
+      decode: (b: Buffer) => current.decode(b),
+    };
+    const client = new RpcClient(testEnv(), { host: '127.0.0.1', port, codec: v1 });
+    cleanups.push(() => client.close());
+    await expect(client.call('test.Echo', { a: 1 })).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(current.id).not.toBe(1);
   });
 });
