@@ -33,7 +33,8 @@ export class ColumnCache {
     if (def !== undefined && def.length === end - start && buf.compare(def, 0, def.length, start, end) === 0) {
       f = this.parsed[i]!;
     } else {
-      f = parseColumnDefinition(buf, start, end);
+      // Frozen, like the array below: shared between results, and the RPC codec encodes frozen data only once.
+      f = Object.freeze(parseColumnDefinition(buf, start, end));
       this.defs[i] = Buffer.from(buf.subarray(start, end));
       this.parsed[i] = f;
       this.allHit = false;
@@ -45,7 +46,7 @@ export class ColumnCache {
   /** The result's fields (call after the last `add`). */
   fields(): readonly Field[] {
     if (!this.allHit) {
-      this.last = this.scratch.slice(0, this.count);
+      this.last = Object.freeze(this.scratch.slice(0, this.count));
       this.lastBinary = Uint8Array.from(this.last, (f) => (isBinaryColumn(f) ? 1 : 0));
     }
     return this.last;

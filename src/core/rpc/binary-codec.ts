@@ -64,6 +64,14 @@ export class BinaryCodec implements Codec {
   private pos = 0;
   private readonly keys = new KeyCache();
   private readonly shapes = new ShapeCache();
+  /**
+   * Encodings of frozen objects and arrays whose whole content is frozen data (e.g. the tablet's column
+   * definitions, reused while a connection runs the same statements; consolidated results shared by joiners):
+   * written once, then copied. Entries live as long as their object.
+   */
+  private readonly frozen = new WeakMap<object, Buffer>();
+  /** While encoding: nothing mutable was met since the innermost frozen value started. */
+  private allFrozen = true;
 
   encode(value: unknown): Buffer {
     return this.encodeAfter(0, value);
@@ -71,6 +79,7 @@ export class BinaryCodec implements Codec {
 
   encodeAfter(reserve: number, value: unknown): Buffer {
     this.pos = reserve;
+    this.allFrozen = true;
     this.ensure(0);
     this.write(value, 0);
     const out = Buffer.allocUnsafe(this.pos);
@@ -119,25 +128,48 @@ export class BinaryCodec implements Codec {
           return;
         }
         if (depth >= MAX_DEPTH) throw invalid(`nesting deeper than ${MAX_DEPTH} (cyclic value?)`);
-        if (Array.isArray(v)) {
-          this.ensure(6);
-          this.buf[this.pos++] = ARR;
-          this.writeVarint(v.length);
-          for (let i = 0; i < v.length; i++) this.write(v[i], depth + 1);
-          return;
-        }
-        if (v instanceof Uint8Array) {
-          this.ensure(6 + v.length);
-          this.buf[this.pos++] = BUF;
-          this.writeVarint(v.length);
-          this.buf.set(v, this.pos);
-          this.pos += v.length;
-          return;
-        }
-        return this.writeObject(v as Record<string, unknown>, depth);
+        if (Object.isFrozen(v) && !(v instanceof Uint8Array)) return this.writeFrozen(v, depth);
+        this.allFrozen = false;
+        return this.writeContainer(v, depth);
       default:
         throw invalid(`cannot encode a ${typeof v}`);
     }
+  }
+
+  /** A frozen object or array: its cached bytes, or encoded now and cached when its content is all frozen. */
+  private writeFrozen(v: object, depth: number): void {
+    const hit = this.frozen.get(v);
+    if (hit !== undefined) {
+      this.ensure(hit.length);
+      this.buf.set(hit, this.pos);
+      this.pos += hit.length;
+      return;
+    }
+    const outer = this.allFrozen;
+    this.allFrozen = true;
+    const start = this.pos;
+    this.writeContainer(v, depth);
+    if (this.allFrozen) this.frozen.set(v, Buffer.from(this.buf.subarray(start, this.pos)));
+    this.allFrozen = outer && this.allFrozen;
+  }
+
+  private writeContainer(v: object, depth: number): void {
+    if (Array.isArray(v)) {
+      this.ensure(6);
+      this.buf[this.pos++] = ARR;
+      this.writeVarint(v.length);
+      for (let i = 0; i < v.length; i++) this.write(v[i], depth + 1);
+      return;
+    }
+    if (v instanceof Uint8Array) {
+      this.ensure(6 + v.length);
+      this.buf[this.pos++] = BUF;
+      this.writeVarint(v.length);
+      this.buf.set(v, this.pos);
+      this.pos += v.length;
+      return;
+    }
+    this.writeObject(v as Record<string, unknown>, depth);
   }
 
   private writeObject(o: Record<string, unknown>, depth: number): void {

@@ -161,4 +161,29 @@ describe('BinaryCodec specifics', () => {
     // OBJ, 2 entries: "a" -> INT8 1, "b" -> NULL
     expect(codec.decode(Buffer.from([13, 2, 1, 97, 4, 1, 1, 98, 0]))).toEqual({ a: 1, b: null });
   });
+
+  it('encodes frozen data once and reuses the bytes, but never caches what holds something mutable', () => {
+    const c = new BinaryCodec();
+    const field = Object.freeze({ name: 'c', type: 254, flags: 1 });
+    const fields = Object.freeze([field, Object.freeze({ name: 'd', type: 3, flags: 0 })]);
+    const first = c.encode({ fields, rows: [['x']] });
+    const again = c.encode({ fields, rows: [['x']] });
+    expect(again.equals(first)).toBe(true);
+    expect(c.decode(again)).toEqual({ fields: [field, { name: 'd', type: 3, flags: 0 }], rows: [['x']] });
+    // A frozen wrapper around a mutable array: its encoding must follow the array.
+    const rows = [['1']];
+    const holder = Object.freeze({ rows });
+    expect(c.decode(c.encode(holder))).toEqual({ rows: [['1']] });
+    rows.push(['2']);
+    expect(c.decode(c.encode(holder))).toEqual({ rows: [['1'], ['2']] });
+    // A Buffer inside a frozen object is mutable too.
+    const b = Buffer.from([1]);
+    const withBuf = Object.freeze({ b });
+    c.encode(withBuf);
+    b[0] = 2;
+    expect((c.decode(c.encode(withBuf)) as { b: Buffer }).b[0]).toBe(2);
+    // A failed encode (class instance inside) leaves no state behind.
+    expect(() => c.encode(Object.freeze({ m: new Map() }))).toThrow(/instance of Map/);
+    expect(c.decode(c.encode({ fields }))).toEqual({ fields: [field, { name: 'd', type: 3, flags: 0 }] });
+  });
 });

@@ -6,6 +6,8 @@
  * booleans, null, undefined, bigint and Buffer/Uint8Array (decoded as Buffer). Anything else (class
  * instances, Map, Date, functions, cycles) is a VtError INVALID_ARGUMENT from `encode`, never a silent
  * change. `decode` of malformed bytes throws VtError INVALID_ARGUMENT. Decoded Buffers never alias the input.
+ * A frozen object or array must hold data properties only (no getters): a codec may encode it once and reuse
+ * the bytes (BinaryCodec does when everything inside it is frozen too).
  */
 export interface Codec {
   /** Wire id announced in the preface (1..255); unique per codec. */
