@@ -1,4 +1,5 @@
-import { INTRODUCER_CHARSETS, KEYWORDS } from './keywords.js';
+import { KeywordIndex } from './keyword-index.js';
+import { INTRODUCER_CHARSETS } from './keywords.js';
 import { syntaxErrorAt } from './syntax-error.js';
 import type { Token, TokenKind } from './token.js';
 
@@ -40,6 +41,8 @@ function isVarPart(c: number): boolean {
 /** MariaDB 10.11, the server vt runs behind its tablets. */
 export const DEFAULT_SERVER_VERSION = 101100;
 
+/** Immutable after construction: the keyword table, indexed for case-insensitive lookups without slicing. */
+const KEYWORD_INDEX = new KeywordIndex();
 const Q = 39; // '
 const DQ = 34; // "
 const BT = 96; // `
@@ -274,15 +277,13 @@ export class Lexer {
     let i = start + 1;
     while (i < n && isIdentPart(s.charCodeAt(i))) i++;
     this.pos = i;
-    const text = s.slice(start, i);
-    if (i - start <= 40) {
-      if (c === 95 /* _ */ && INTRODUCER_CHARSETS.has(text.slice(1).toLowerCase())) {
-        return this.tok('introducer', start, text.slice(1).toLowerCase());
-      }
-      const up = text.toUpperCase();
-      if (KEYWORDS.has(up)) return this.tok('keyword', start, up);
+    if (c === 95 /* _ */ && i - start <= 40) {
+      const charset = s.slice(start + 1, i).toLowerCase();
+      if (INTRODUCER_CHARSETS.has(charset)) return this.tok('introducer', start, charset);
     }
-    return this.tok('ident', start, text);
+    const keyword = KEYWORD_INDEX.find(s, start, i);
+    if (keyword !== undefined) return this.tok('keyword', start, keyword);
+    return this.tok('ident', start, s.slice(start, i));
   }
 
   private scanBitsOrHex(start: number, hex: boolean): Token {
