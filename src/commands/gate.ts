@@ -75,6 +75,11 @@ export default class GateCommand extends Command {
       description: 'Gate-side timeout of each query (ms, or 30s/2m; 0: none).',
     }),
     'max-memory-rows': Flags.integer({ default: 300000, description: 'Largest result the gate holds in memory.' }),
+    'onterm-timeout': Flags.string({
+      default: '10s',
+      description:
+        "On SIGTERM/SIGINT: how long statements in flight may take to finish before their connections are cut (Vitess's onterm_timeout). Idle connections close at once; new ones are refused.",
+    }),
     'tablet-refresh-interval': Flags.string({
       default: '2s',
       description:
@@ -105,6 +110,7 @@ export default class GateCommand extends Command {
       }
       const tls =
         certFile !== undefined ? { cert: await readFile(certFile), key: await readFile(keyFile!) } : undefined;
+      const ontermMs = parseDurationMs(flags['onterm-timeout'], 'onterm-timeout');
       const topo = await openTopoServer(topoOptionsFromFlags(flags, env.dataRoot), env);
       const cells = (flags['cells-to-watch'] ?? '')
         .split(',')
@@ -145,7 +151,7 @@ export default class GateCommand extends Command {
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });
-      await gate.close();
+      await gate.close(ontermMs);
       await topo.close().catch(() => undefined);
       this.log('vt gate: stopped');
     } catch (e) {

@@ -673,6 +673,48 @@ describe('vt gate command', () => {
     expect(out).toContain('vt gate: stopped');
   }, 90_000);
 
+  it('drains on SIGTERM: a statement in flight returns its rows, then the gate exits 0', async () => {
+    const [mysqlPort, httpPort] = await freePorts(2);
+    const proc: ChildProcess = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin', 'dev.js'),
+        'gate',
+        ...cluster.topoFlags,
+        '--mysql-server-port',
+        String(mysqlPort),
+        '--port',
+        String(httpPort),
+        '--tablet-types-to-wait',
+        'PRIMARY',
+        '--onterm-timeout',
+        '20s',
+      ],
+      { cwd: repoRoot, env: { ...process.env, VTDATAROOT: cluster.dataRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    try {
+      await until('gate listening', async () => (out.includes('vt gate: MySQL on') ? true : undefined), 60_000);
+      const c = await mysql.createConnection({ host: '127.0.0.1', port: mysqlPort, user: 'app', database: 'commerce' });
+      try {
+        const running = c.query<mysql.RowDataPacket[]>('select sleep(1.5) as s, 42 as answer');
+        await sleep(300);
+        proc.kill('SIGTERM');
+        const [rows] = await running;
+        expect(rows[0]!['answer']).toBe(42);
+      } finally {
+        c.destroy();
+      }
+      expect(await exited).toBe(0);
+      expect(out).toContain('vt gate: stopped');
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  }, 90_000);
+
   it('refuses bad duration flags with a one-line error and a non-zero exit, before listening', async () => {
     for (const [flag, value, msg] of [
       ['--tablet-refresh-interval', '5', '--tablet-refresh-interval: must be at least 100ms'],

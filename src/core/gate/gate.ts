@@ -117,8 +117,12 @@ export class Gate {
     }
   }
 
-  async close(): Promise<void> {
-    await this.parts.mysql.close();
+  /**
+   * Stops the gate. With `drainMs`, statements in flight get up to that long to finish (their connections close
+   * after the reply; idle ones at once) before the rest are cut off.
+   */
+  async close(drainMs = 0): Promise<void> {
+    await this.parts.mysql.close(drainMs);
     await this.parts.http?.close();
     this.parts.discovery.close();
     this.keyspaces.close();

@@ -77,6 +77,7 @@ export class CommandDispatcher {
     for (;;) {
       const p = await conn.nextPacket();
       if (p === null) return;
+      conn.busy = true;
       if (p.seq !== 0) {
         throw new VtError('INVALID_ARGUMENT', 'Got packets out of order', {
           errno: ErrNo.ER_NET_PACKETS_OUT_OF_ORDER,
@@ -93,7 +94,8 @@ export class CommandDispatcher {
         conn.sendError(e);
       }
       await conn.flush();
-      if (!more) return;
+      conn.busy = false;
+      if (!more || conn.draining) return;
     }
   }
 

@@ -61,6 +61,10 @@ export class MysqlConnection implements ServerConnection {
   readonly scramble = newScramble();
   /** The running query's cancellation: fired by killQuery() or when the client goes away. */
   private running: QueryCancel | null = null;
+  /** A command is being answered (between reading it and flushing its reply). */
+  busy = false;
+  /** Server shutdown asked this connection to end after the command it is answering. */
+  draining = false;
   /** The QueryCancel every query of this connection reuses (see QueryCancel). */
   private readonly cancel = new QueryCancel();
 
@@ -167,6 +171,15 @@ export class MysqlConnection implements ServerConnection {
   /** Aborts the running query, if any (KILL QUERY); true if there was one not yet cancelled. */
   killQuery(): boolean {
     return this.running?.cancel() ?? false;
+  }
+
+  /**
+   * Server shutdown with a drain: an idle connection (or one still in its handshake) closes now; one answering a
+   * command closes once that reply is flushed, so statements in flight finish (as Vitess's listener does).
+   */
+  closeWhenIdle(): void {
+    if (this.busy) this.draining = true;
+    else this.destroy();
   }
 
   /** Closes the socket now (server shutdown, KILL, handshake timeout); run() then finishes. */

@@ -136,12 +136,25 @@ export class MysqlServer {
     });
   }
 
-  /** Stops accepting, closes every connection and waits until each has run its connectionClosed. */
-  async close(): Promise<void> {
+  /**
+   * Stops accepting, closes every connection and waits until each has run its connectionClosed. With `drainMs`,
+   * idle connections close at once and the others after the command they are answering, for at most that long;
+   * whatever is still running then is cut off.
+   */
+  async close(drainMs = 0): Promise<void> {
     this.closing = true;
     const stopped = Promise.all(
       [this.server, ...this.extraListeners].map((s) => new Promise<void>((res) => s.close(() => res()))),
     );
+    if (drainMs > 0 && this.connections.size > 0) {
+      for (const c of this.connections.values()) c.closeWhenIdle();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([...this.running]),
+        new Promise<void>((res) => (timer = setTimeout(res, drainMs))),
+      ]);
+      clearTimeout(timer);
+    }
     for (const c of this.connections.values()) c.destroy();
     await Promise.all([...this.running]);
     await stopped;
