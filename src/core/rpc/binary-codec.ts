@@ -467,15 +467,7 @@ class Reader {
           const kl = this.varint();
           this.need(kl);
           const k = this.keys.get(buf, this.pos, (this.pos += kl));
-          // defineProperty so a "__proto__" key stays data instead of replacing the prototype.
-          if (k === '__proto__')
-            Object.defineProperty(o, k, {
-              value: this.value(depth + 1),
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
-          else o[k] = this.value(depth + 1);
+          setProperty(o, k, this.value(depth + 1));
         }
         return o;
       }
@@ -514,17 +506,7 @@ class Reader {
     const added = this.shapes.add(buf, start, end, h, keys);
     if (added !== undefined) return added.build(this, depth + 1);
     const o: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) {
-      const k = keys[i]!;
-      if (k === '__proto__')
-        Object.defineProperty(o, k, {
-          value: this.value(depth + 1),
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      else o[k] = this.value(depth + 1);
-    }
+    for (let i = 0; i < n; i++) setProperty(o, keys[i]!, this.value(depth + 1));
     return o;
   }
 
@@ -542,6 +524,13 @@ class Reader {
     }
     throw malformed('bad varint');
   }
+}
+
+/** A decoded property; defineProperty for "__proto__" so it stays data instead of replacing the prototype. */
+function setProperty(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__')
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }
 
 function invalid(what: string): VtError {

@@ -92,6 +92,11 @@ export class ConnPool<C extends PoolableConn> {
    */
   getIdle(signal?: AbortSignal): C | undefined {
     if (this.closed || signal?.aborted) return undefined;
+    return this.lendIdle();
+  }
+
+  /** Lends the most recently used idle connection that is still open (closed ones are dropped), if any. */
+  private lendIdle(): C | undefined {
     for (let c = this.idle.pop(); c; c = this.idle.pop()) {
       if (c.isClosed) {
         this.opened--;
@@ -106,14 +111,8 @@ export class ConnPool<C extends PoolableConn> {
   async get(opts: GetOptions = {}): Promise<C> {
     if (this.closed) throw Err.unavailable(`${this.o.name} pool is closed`);
     opts.signal?.throwIfAborted();
-    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
-      if (c.isClosed) {
-        this.opened--;
-        continue;
-      }
-      this.lend(c);
-      return c;
-    }
+    const idle = this.lendIdle();
+    if (idle !== undefined) return idle;
     if (this.opened < this.o.capacity) {
       this.opened++;
       return this.openConn();

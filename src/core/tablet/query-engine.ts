@@ -134,8 +134,6 @@ export class QueryEngine {
     this.executor = new QueryExecutor({
       config: c,
       queryPool: this.queryPool,
-      txPool: this.txPool,
-      txPoolFoundRows: this.txPoolFoundRows,
       streamPool: this.streamPool,
       tx: this.tx,
       killer: this.killer,

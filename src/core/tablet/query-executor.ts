@@ -48,11 +48,11 @@ export interface ExecuteRequest {
 export interface QueryExecutorDeps {
   readonly config: TabletConfig;
   readonly queryPool: ConnPool<DbConn>;
-  /** Autocommit DML runs on the transaction pool, as in Vitess, so writes are capped by the transaction cap. */
-  readonly txPool: ConnPool<DbConn>;
-  /** The transaction pool's CLIENT_FOUND_ROWS twin, for autocommit DML of clients that set the flag. */
-  readonly txPoolFoundRows: ConnPool<DbConn>;
   readonly streamPool: ConnPool<DbConn>;
+  /**
+   * Transactions; autocommit DML also runs on its pools (TxEngine.poolFor: with or without CLIENT_FOUND_ROWS), as
+   * in Vitess, so writes are capped by the transaction cap.
+   */
   readonly tx: TxEngine;
   readonly killer: Killer;
   readonly stats: TabletStats;
@@ -109,7 +109,7 @@ export class QueryExecutor {
     if (cp.consolidatable && this.consolidate(opts))
       return this.consolidated(cp, started, sql, timeoutMs, opts, onDone);
     const dml = cp.autocommitDml;
-    const pool = dml ? (opts.clientFoundRows === true ? this.d.txPoolFoundRows : this.d.txPool) : this.d.queryPool;
+    const pool = dml ? this.d.tx.poolFor(opts.clientFoundRows) : this.d.queryPool;
     const signal = opts.signal;
     const conn = pool.getIdle(signal);
     if (conn === undefined) {

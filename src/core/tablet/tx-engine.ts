@@ -27,11 +27,8 @@ export interface StatefulConn {
 
 export interface TxEngineOptions {
   readonly pool: ConnPool<DbConn>;
-  /**
-   * Connections with CLIENT_FOUND_ROWS, for sessions of gate clients that asked for it (Vitess's found-rows pool);
-   * without it every session uses `pool`.
-   */
-  readonly foundRowsPool?: ConnPool<DbConn>;
+  /** Connections with CLIENT_FOUND_ROWS, for sessions of gate clients that asked for it (Vitess's found-rows pool). */
+  readonly foundRowsPool: ConnPool<DbConn>;
   readonly stats: TabletStats;
   readonly logger: Logger;
   /** Kills a connection on mysqld (rolling back its transaction and releasing its locks). */
@@ -235,9 +232,9 @@ export class TxEngine {
     }
   }
 
-  /** The pool for a session with or without CLIENT_FOUND_ROWS. */
+  /** The pool for a session (or autocommit write) with or without CLIENT_FOUND_ROWS. */
   poolFor(foundRows: boolean | undefined): ConnPool<DbConn> {
-    return foundRows === true && this.o.foundRowsPool !== undefined ? this.o.foundRowsPool : this.o.pool;
+    return foundRows === true ? this.o.foundRowsPool : this.o.pool;
   }
 
   private register(conn: DbConn, pool: ConnPool<DbConn>): StatefulConn {
