@@ -12,6 +12,7 @@ import { AuthServerNone } from '../../src/core/protocol/index.js';
 import { tabletConfig } from '../../src/core/tablet/tablet-config.js';
 import { TabletServer } from '../../src/core/tablet/tablet-server.js';
 import { startMysqlds, freePorts, type StartedMysqlds } from '../support/mysqld.js';
+import { selfSignedCert } from '../support/protocol-fixture.js';
 import { TabletCluster } from '../support/tablet-cluster.js';
 import { runVt } from '../support/run-vt.js';
 
@@ -592,112 +593,80 @@ describe('vt gate: tablet restart', () => {
   }, 30_000);
 });
 
+/** A `vt gate` process over the test cluster (bin/dev.js), resolved once it listens. */
+async function spawnGate(extraArgs: readonly string[]): Promise<{
+  proc: ChildProcess;
+  mysqlPort: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}> {
+  const [mysqlPort, httpPort] = await freePorts(2);
+  const proc = spawn(
+    process.execPath,
+    [
+      path.join(repoRoot, 'bin', 'dev.js'),
+      'gate',
+      ...cluster.topoFlags,
+      '--mysql-server-port',
+      String(mysqlPort),
+      '--port',
+      String(httpPort),
+      '--tablet-types-to-wait',
+      'PRIMARY',
+      ...extraArgs,
+    ],
+    { cwd: repoRoot, env: { ...process.env, VTDATAROOT: cluster.dataRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  try {
+    await until('gate listening', async () => (out.includes('vt gate: MySQL on') ? true : undefined), 60_000);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  return { proc, mysqlPort: mysqlPort!, output: () => out, exited };
+}
+
 describe('vt gate command', () => {
   it('serves TLS with a static auth file: plain TCP is 3159, wrong password 1045/28000, the right one works; SIGTERM stops it', async () => {
     const authFile = path.join(cluster.dataRoot, 'gate-users.json');
     await writeFile(authFile, JSON.stringify({ app: [{ Password: 'secret', UserData: 'app' }] }));
-    const cert = path.join(cluster.dataRoot, 'gate-cert.pem');
-    const key = path.join(cluster.dataRoot, 'gate-key.pem');
-    await new Promise<void>((resolve, reject) =>
-      execFile(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=vt-gate-test',
-        ],
-        (err) => (err ? reject(err) : resolve()),
-      ),
-    );
-    const [mysqlPort, httpPort] = await freePorts(2);
-    const proc: ChildProcess = spawn(
-      process.execPath,
-      [
-        path.join(repoRoot, 'bin', 'dev.js'),
-        'gate',
-        ...cluster.topoFlags,
-        '--mysql-server-port',
-        String(mysqlPort),
-        '--port',
-        String(httpPort),
-        '--mysql-auth-server-static-file',
-        authFile,
-        '--tablet-types-to-wait',
-        'PRIMARY',
-        '--mysql-server-ssl-cert',
-        cert,
-        '--mysql-server-ssl-key',
-        key,
-        '--mysql-server-require-secure-transport',
-      ],
-      { cwd: repoRoot, env: { ...process.env, VTDATAROOT: cluster.dataRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    const tls = selfSignedCert();
+    const { proc, mysqlPort, output, exited } = await spawnGate([
+      '--mysql-auth-server-static-file',
+      authFile,
+      '--mysql-server-ssl-cert',
+      path.join(tls.dir, 'cert.pem'),
+      '--mysql-server-ssl-key',
+      path.join(tls.dir, 'key.pem'),
+      '--mysql-server-require-secure-transport',
+    ]);
     try {
-      await until('gate listening', async () => (out.includes('vt gate: MySQL on') ? true : undefined), 60_000);
-      expect(out).toContain(`127.0.0.1:${mysqlPort}`);
+      expect(output()).toContain(`127.0.0.1:${mysqlPort}`);
       const ssl = { rejectUnauthorized: false };
       const base = { host: '127.0.0.1', port: mysqlPort, user: 'app', database: 'commerce' };
       const plain = await mysqlError(mysql.createConnection({ ...base, password: 'secret' }));
       expect(plain.errno).toBe(3159);
       const denied = await mysqlError(mysql.createConnection({ ...base, password: 'wrong', ssl }));
       expect([denied.errno, denied.sqlState]).toEqual([1045, '28000']);
-      const ok = await mysql.createConnection({
-        host: '127.0.0.1',
-        port: mysqlPort,
-        user: 'app',
-        password: 'secret',
-        database: 'commerce',
-        ssl,
-      });
+      const ok = await mysql.createConnection({ ...base, password: 'secret', ssl });
       const [r] = await ok.query<mysql.RowDataPacket[]>('select sku from product where id = 1');
       expect(r[0]!['sku']).toBe('a');
       await ok.end();
     } finally {
       proc.kill('SIGTERM');
+      tls.cleanup();
     }
     expect(await exited).toBe(0);
-    expect(out).toContain('vt gate: stopped');
+    expect(output()).toContain('vt gate: stopped');
   }, 90_000);
 
   it('drains on SIGTERM: a statement in flight returns its rows, then the gate exits 0', async () => {
-    const [mysqlPort, httpPort] = await freePorts(2);
-    const proc: ChildProcess = spawn(
-      process.execPath,
-      [
-        path.join(repoRoot, 'bin', 'dev.js'),
-        'gate',
-        ...cluster.topoFlags,
-        '--mysql-server-port',
-        String(mysqlPort),
-        '--port',
-        String(httpPort),
-        '--tablet-types-to-wait',
-        'PRIMARY',
-        '--onterm-timeout',
-        '20s',
-      ],
-      { cwd: repoRoot, env: { ...process.env, VTDATAROOT: cluster.dataRoot }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    const { proc, mysqlPort, output, exited } = await spawnGate(['--onterm-timeout', '20s']);
     try {
-      await until('gate listening', async () => (out.includes('vt gate: MySQL on') ? true : undefined), 60_000);
       const c = await mysql.createConnection({ host: '127.0.0.1', port: mysqlPort, user: 'app', database: 'commerce' });
       try {
         const running = c.query<mysql.RowDataPacket[]>('select sleep(1.5) as s, 42 as answer');
@@ -709,7 +678,7 @@ describe('vt gate command', () => {
         c.destroy();
       }
       expect(await exited).toBe(0);
-      expect(out).toContain('vt gate: stopped');
+      expect(output()).toContain('vt gate: stopped');
     } finally {
       proc.kill('SIGKILL');
     }

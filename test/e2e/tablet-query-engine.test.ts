@@ -11,6 +11,7 @@ import { QueryEngine } from '../../src/core/tablet/query-engine.js';
 import { QueryRules } from '../../src/core/tablet/query-rules.js';
 import { tabletConfig, type TabletConfig } from '../../src/core/tablet/tablet-config.js';
 import { TabletMysqld } from '../support/tablet-mysqld.js';
+import { failure } from '../support/failure.js';
 
 let mysqld: TabletMysqld;
 let qe: QueryEngine;
@@ -26,16 +27,6 @@ function newEngine(overrides: Partial<TabletConfig> = {}): QueryEngine {
   });
   engines.push(e);
   return e;
-}
-
-async function failure(p: Promise<unknown>): Promise<VtError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(VtError);
-    return err as VtError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 beforeAll(async () => {

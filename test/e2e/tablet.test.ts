@@ -11,11 +11,11 @@ import {
   pingTablet,
 } from '../../src/core/ctl/tablet-rpc-actions.js';
 import { initShardPrimary } from '../../src/core/ctl/init-shard-primary.js';
-import { VtError } from '../../src/core/errors/index.js';
 import { collectResults, type ResultEvent } from '../../src/core/sqltypes/index.js';
 import type { QueryEngineVars } from '../../src/core/tablet/query-engine.js';
 import type { HealthMessage } from '../../src/core/tablet/query-service.js';
 import { TabletCluster, stopProcess } from '../support/tablet-cluster.js';
+import { failure } from '../support/failure.js';
 
 /**
  * `vt tablet` end to end: one shard test_ks/0 of three tablets over three real mariadbds, in a local topology.
@@ -40,16 +40,6 @@ let rulesFile: string;
  */
 function ownStderr(s: string): string {
   return s.replace(/\(node:\d+\) \[?[\w_]*\]? ?Warning[\s\S]*?\(Use `node --trace-warnings[^\n]*\n/g, '');
-}
-
-async function failure(p: Promise<unknown>): Promise<VtError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(VtError);
-    return err as VtError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {

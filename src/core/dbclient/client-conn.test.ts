@@ -6,6 +6,7 @@ import { TabletMysqld } from '../../../test/support/tablet-mysqld.js';
 import { Cap } from '../protocol/constants.js';
 import { ClientConn, type ConnectOptions, type ResultSink } from './client-conn.js';
 import type { ResultEnd } from './result-packets.js';
+import { failure } from '../../../test/support/failure.js';
 
 interface Result {
   readonly fields?: readonly Field[];
@@ -53,16 +54,6 @@ async function one(c: ClientConn, sql: string): Promise<Result> {
   const rs = await query(c, sql);
   expect(rs).toHaveLength(1);
   return rs[0]!;
-}
-
-async function failure(p: Promise<unknown>): Promise<VtError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(VtError);
-    return err as VtError;
-  }
-  throw new Error('expected a failure');
 }
 
 let mysqld: TabletMysqld;

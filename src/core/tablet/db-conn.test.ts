@@ -1,10 +1,10 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VtError } from '../errors/index.js';
 import type { ResultEvent } from '../sqltypes/index.js';
 import { TabletMysqld } from '../../../test/support/tablet-mysqld.js';
 import { DbConn, type ConnParams, type Killer } from './db-conn.js';
+import { failure } from '../../../test/support/failure.js';
 
 let mysqld: TabletMysqld;
 let params: ConnParams;
@@ -15,16 +15,6 @@ const killer: Killer = {
     await admin.exec(`kill query ${id}`);
   },
 };
-
-async function failure(p: Promise<unknown>): Promise<VtError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(VtError);
-    return err as VtError;
-  }
-  throw new Error('expected a failure');
-}
 
 async function events(it: AsyncIterable<ResultEvent>): Promise<ResultEvent[]> {
   const out: ResultEvent[] = [];
