@@ -1,4 +1,4 @@
-import { mkdir, readdir, rmdir, stat, symlink } from 'node:fs/promises';
+import { mkdir, rmdir, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Env } from '../env/env.js';
 import { Err, VtError } from '../errors/index.js';
@@ -20,6 +20,7 @@ import {
 } from './cluster-state.js';
 import { allocatePorts, checkRecordedPorts } from './cluster-ports.js';
 import { acquireRootLock } from './root-lock.js';
+import { checkRootIsFree } from './root-check.js';
 import { resolveKeyspaces, type KeyspaceSchema } from './schema-source.js';
 
 export interface UpOptions {
@@ -311,22 +312,6 @@ class ClusterUp {
       this.o.env.logger.warn({ err: VtError.from(e).message }, 'vt up: could not remove all cluster data'),
     );
     return true;
-  }
-}
-
-/**
- * A new cluster's failure path deletes what the cluster created (mysqld dirs, topology), so it must not
- * start over data it did not create: FAILED_PRECONDITION when the root already holds tablet directories or a
- * topology that no cluster.json accounts for (e.g. from vt mysqlctl / vt ctl run by hand).
- */
-async function checkRootIsFree(root: string): Promise<void> {
-  const entries = await readdir(root);
-  const found = entries.filter((e) => /^vt_\d{10}$/.test(e) || ['topo', 'vitess', 'etcd'].includes(e)).sort();
-  if (found.length > 0) {
-    throw Err.failedPrecondition(
-      `${root} already holds vt data that no cluster.json records (${found.join(', ')}); ` +
-        'use another --root, or remove them',
-    );
   }
 }
 
